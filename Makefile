@@ -1,0 +1,106 @@
+# Study pipeline: `make setup`, then `make figures`. `make` alone lists the targets.
+#
+# Two ways to run:
+#   - default: a virtual environment in $(VENV), created on first use.
+#   - SYSTEM_PYTHON=1 (the offline GPU box): no venv; the preinstalled python3 stack is
+#     used and the few missing packages come from wheelhouse/ (built by `make wheelhouse`
+#     on a networked machine). There, `make figures SYSTEM_PYTHON=1` is the one command.
+
+PYTHON ?= python3
+VENV ?= .venv
+PROFILE ?= auto
+NB ?=
+SYSTEM_PYTHON ?=
+
+# Installed before the package itself: a bare `pip install -e .` would resolve torch
+# from PyPI and pull the multi-GB CUDA build; on CPU machines this pin is satisfied by a
+# CPU wheel on local disk. tests/test_environment.py checks it equals pyproject's pin.
+TORCH := torch==2.13.0
+
+# Missing on the GPU box (torch, transformers, pandas, scipy, seaborn, tqdm, pyyaml,
+# safetensors are preinstalled there). Pins match pyproject (checked by the tests).
+# setuptools: the offline editable install builds in an isolated env and needs it.
+# aiohttp: papermill needs it on 3.12 only, and `pip download` evaluates markers
+# against the running interpreter (not --python-version), so it must be named.
+WHEELHOUSE_PKGS := papermill==2.7.0 ipykernel==7.4.0 nbformat==5.11.1 nbclient \
+	math-verify rapidfuzz setuptools>=68 aiohttp>=3.9
+# Dropped from the download if a dependency pulls them in (preinstalled on the box).
+PREINSTALLED := torch transformers pandas scipy seaborn tqdm pyyaml safetensors numpy
+
+ifeq ($(SYSTEM_PYTHON),1)
+PY := $(PYTHON)
+STAMP := build/.system-installed
+else
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+endif
+
+.DEFAULT_GOAL := help
+.PHONY: help setup figures nb test lint bench lab wheelhouse clean clean-cache
+
+help: ## list targets (variables: PROFILE=auto|smoke|cpu|full, NB=NN, SYSTEM_PYTHON=1)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' \
+		$(MAKEFILE_LIST)
+
+setup: $(STAMP) ## create the environment and install the package (editable, with dev tools)
+
+# Re-runs when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install '$(TORCH)'
+	$(VENV)/bin/pip install -e '.[dev]'
+	touch $@
+
+# Offline: --no-index so nothing is fetched; --no-deps keeps pip off the preinstalled
+# stack. PIP_BREAK_SYSTEM_PACKAGES lets pip write to a PEP 668 "externally managed"
+# python (older pips ignore it).
+build/.system-installed: pyproject.toml
+	@test -d wheelhouse || { echo "wheelhouse/ missing: run 'make wheelhouse' on a networked machine and copy it here" >&2; exit 1; }
+	PIP_BREAK_SYSTEM_PACKAGES=1 $(PY) -m pip install --no-index --find-links wheelhouse $(patsubst %,'%',$(WHEELHOUSE_PKGS))
+	PIP_BREAK_SYSTEM_PACKAGES=1 $(PY) -m pip install --no-index --find-links wheelhouse --no-deps -e .
+	mkdir -p build && touch $@
+
+figures: setup ## run all notebooks in order (PROFILE=auto picks full on CUDA, else cpu)
+	$(PY) -m ttc.pipeline --profile $(PROFILE)
+
+# Checked when make reads the file, so `make nb` fails before doing any work.
+ifneq ($(filter nb,$(MAKECMDGOALS)),)
+ifeq ($(strip $(NB)),)
+$(error NB is empty: run one notebook with e.g. `make nb NB=03 [PROFILE=smoke]`)
+endif
+endif
+
+nb: setup ## run one notebook: make nb NB=03 [PROFILE=...]
+	$(PY) -m ttc.pipeline --profile $(PROFILE) --only $(NB)
+
+test: setup ## run the test suite
+	$(PY) -m pytest -q
+
+lint: setup ## ruff lint and format check
+	$(PY) -m ruff check lib tests benchmarks notebooks
+	$(PY) -m ruff format --check lib tests benchmarks
+
+bench: setup ## run the speed benchmarks
+	$(PY) -m benchmarks
+
+lab: setup ## open JupyterLab on notebooks/ (installs the lab extra)
+	$(PY) -m pip install -e '.[dev,lab]'
+	$(PY) -m jupyter lab notebooks/
+
+# Python 3.12 manylinux wheels for the offline GPU box; pure-python wheels pass too.
+wheelhouse: ## download the wheels the offline GPU box lacks into wheelhouse/
+	$(PYTHON) -m pip download --only-binary=:all: --python-version 3.12 \
+		--platform manylinux2014_x86_64 --platform manylinux_2_17_x86_64 \
+		--platform manylinux_2_28_x86_64 --implementation cp \
+		--dest wheelhouse $(patsubst %,'%',$(WHEELHOUSE_PKGS))
+	cd wheelhouse && for p in $(PREINSTALLED); do \
+		find . -maxdepth 1 -iname "$$p-*.whl" -delete; done
+	@ls wheelhouse | wc -l | xargs echo "wheels in wheelhouse/:"
+
+clean: ## remove build outputs (build/, executed notebooks, caches); keeps data/cache
+	rm -rf build .pytest_cache .ruff_cache
+	find . -path './$(VENV)' -prune -o -path ./data -prune -o \
+		-type d -name __pycache__ -prune -exec rm -rf {} +
+
+clean-cache: ## remove data/cache (trained models, generations: slow to rebuild)
+	rm -rf data/cache

@@ -1,0 +1,148 @@
+"""Content-addressed artifacts: a directory per (kind, hash of inputs, version), written atomically.
+
+`artifact(kind, inputs, build)` returns the directory of a finished artifact, building it
+if needed. A build works in `<key>.partial/`, which survives an interruption so the
+builder can resume from what it left there; when it returns, a manifest with the sha256
+of every file is written and the directory is renamed into place in one step. A finished
+artifact whose files do not match its manifest is reported, removed and rebuilt: a
+half-written or corrupted file is never read back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from . import paths
+
+MANIFEST = "MANIFEST.json"
+
+
+def cache_root() -> Path:
+    return paths.CACHE_DIR
+
+
+def _canonical(obj: Any) -> Any:
+    if hasattr(obj, "__dataclass_fields__"):
+        import dataclasses
+
+        return _canonical(dataclasses.asdict(obj))
+    if isinstance(obj, dict):
+        return {str(k): _canonical(v) for k, v in sorted(obj.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(obj, list | tuple):
+        return [_canonical(v) for v in obj]
+    if isinstance(obj, Path):
+        return str(obj)
+    if isinstance(obj, float | int | str | bool) or obj is None:
+        return obj
+    raise TypeError(f"cannot hash a {type(obj).__name__} into a cache key")
+
+
+def artifact_key(kind: str, inputs: Any, version: int = 1) -> str:
+    """Stable hash of everything an artifact depends on."""
+    blob = json.dumps({"kind": kind, "version": version, "inputs": _canonical(inputs)}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:20]
+
+
+def _file_digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _write_manifest(directory: Path, kind: str, inputs: Any, version: int) -> None:
+    files = {
+        str(p.relative_to(directory)): _file_digest(p)
+        for p in sorted(directory.rglob("*"))
+        if p.is_file() and p.name != MANIFEST
+    }
+    manifest = {"kind": kind, "version": version, "inputs": _canonical(inputs), "files": files,
+                "created": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    tmp = directory / (MANIFEST + ".tmp")
+    tmp.write_text(json.dumps(manifest, indent=1))
+    os.replace(tmp, directory / MANIFEST)
+
+
+def verify(directory: Path) -> str | None:
+    """None if the artifact is intact, else what is wrong with it."""
+    manifest_path = directory / MANIFEST
+    if not manifest_path.exists():
+        return "no manifest"
+    try:
+        files = json.loads(manifest_path.read_text())["files"]
+    except (json.JSONDecodeError, KeyError) as err:
+        return f"unreadable manifest ({err})"
+    for name, digest in files.items():
+        path = directory / name
+        if not path.exists():
+            return f"missing file {name}"
+        if _file_digest(path) != digest:
+            return f"file {name} does not match its checksum"
+    return None
+
+
+def lookup(kind: str, inputs: Any, version: int = 1, root: Path | None = None) -> Path | None:
+    """The finished, intact directory for these inputs, or None (never builds)."""
+    root = Path(root) if root is not None else cache_root()
+    final = root / kind / artifact_key(kind, inputs, version)
+    return final if final.exists() and verify(final) is None else None
+
+
+def artifact(kind: str, inputs: Any, build: Callable[[Path], None], version: int = 1,
+             root: Path | None = None, quiet: bool = False) -> Path:
+    """The finished directory for (kind, inputs, version), calling `build(workdir)` if needed."""
+    root = Path(root) if root is not None else cache_root()
+    key = artifact_key(kind, inputs, version)
+    final = root / kind / key
+    if final.exists():
+        problem = verify(final)
+        if problem is None:
+            if not quiet:
+                print(f"[cache] {kind}/{key}: reused")
+            return final
+        print(f"[cache] {kind}/{key}: corrupt ({problem}); rebuilding")
+        shutil.rmtree(final)
+    work = root / kind / f"{key}.partial"
+    if work.exists() and not quiet:
+        print(f"[cache] {kind}/{key}: resuming an interrupted build")
+    work.mkdir(parents=True, exist_ok=True)
+    build(work)
+    _write_manifest(work, kind, inputs, version)
+    os.replace(work, final)
+    return final
+
+
+def write_json_atomic(path: Path, obj: Any) -> None:
+    """Write JSON through a temporary file so a reader never sees half of it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(obj, indent=1, default=_json_default))
+    os.replace(tmp, path)
+
+
+def _json_default(obj: Any) -> Any:
+    if hasattr(obj, "item"):
+        return obj.item()
+    if hasattr(obj, "tolist"):
+        return obj.tolist()
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def cached_json(kind: str, inputs: Any, compute: Callable[[], Any], version: int = 1,
+                root: Path | None = None) -> Any:
+    """A JSON-serialisable result, computed once per inputs."""
+
+    def build(work: Path) -> None:
+        write_json_atomic(work / "result.json", compute())
+
+    path = artifact(kind, inputs, build, version, root, quiet=True)
+    return json.loads((path / "result.json").read_text())

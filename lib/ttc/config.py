@@ -1,0 +1,256 @@
+"""Profiles as typed dataclasses, loaded strictly from `params/<profile>.yaml`.
+
+Papermill passes parameters untyped and only warns about unknown names, so every value
+that reaches the library goes through `load_profile`, which rejects unknown keys (with a
+suggestion), wrong types and out-of-range values before any long computation starts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .paths import PARAMS_DIR
+
+PROFILES = ("smoke", "cpu", "full")
+
+
+class ConfigError(ValueError):
+    """A parameter file or override that cannot be used; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class TaskConfig:
+    """Knobs of the modgraph generator (substrate.md section 4.2)."""
+
+    modulus: int = 11
+    operators: tuple[str, ...] = ("+", "-", "*")
+    n_names: int = 30  # size of the variable-name pool a problem draws from (<= 100)
+    levels: tuple[int, ...] = (1, 2, 3, 4)  # nominal levels = number of necessary operations
+    distractors: tuple[int, int] = (0, 0)  # inclusive range of distractor equations
+    lure_frac: float = 0.0  # share of distractors that copy a necessary equation, one operand swapped
+    reuse_frac: float = 0.3  # chance an operand slot reuses an existing variable (DAG, not tree)
+    order: str = "topological"  # prompt order: "topological" (leaves first) or "shuffled"
+    step_format: str = "verbose"  # "verbose" (every value shown) or "terse" (result only)
+
+    def validate(self) -> None:
+        _check(self.modulus in range(2, 98), "task.modulus must be in 2..97 (the vocabulary holds 0..96)")
+        _check(set(self.operators) <= {"+", "-", "*"} and self.operators, "task.operators: a non-empty subset of + - *")
+        _check(1 <= self.n_names <= 100, "task.n_names must be in 1..100")
+        _check(self.levels and min(self.levels) >= 1, "task.levels: positive numbers of operations")
+        _check(list(self.levels) == sorted(set(self.levels)), "task.levels must be increasing and distinct")
+        lo, hi = self.distractors
+        _check(0 <= lo <= hi, "task.distractors: an inclusive range [min, max] with 0 <= min <= max")
+        _check(0.0 <= self.lure_frac <= 1.0, "task.lure_frac must be in [0, 1]")
+        _check(0.0 <= self.reuse_frac <= 1.0, "task.reuse_frac must be in [0, 1]")
+        _check(self.order in ("topological", "shuffled"), "task.order: 'topological' or 'shuffled'")
+        _check(self.step_format in ("verbose", "terse"), "task.step_format: 'verbose' or 'terse'")
+        # each problem needs names for up to 2 leaves per op plus op nodes plus distractors
+        need = 3 * max(self.levels) + 1 + hi
+        _check(self.n_names >= need, f"task.n_names={self.n_names} is too small: up to {need} variables per problem")
+
+
+@dataclass(frozen=True)
+class SplitConfig:
+    """Fixed held-out splits; the pretraining stream never repeats any of them."""
+
+    validation_per_level: int = 40
+    prm_train: int = 256
+    revision_train: int = 256
+    test: int = 100
+
+    def validate(self) -> None:
+        for name in ("validation_per_level", "prm_train", "revision_train", "test"):
+            _check(getattr(self, name) >= 1, f"splits.{name} must be >= 1")
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One rung of the model ladder: a Llama-architecture causal LM."""
+
+    name: str
+    d_model: int
+    n_layers: int
+    n_heads: int
+    d_ffn: int
+    lr: float = 2e-3
+
+    def validate(self) -> None:
+        _check(self.d_model % self.n_heads == 0, f"model {self.name}: d_model must divide by n_heads")
+        _check((self.d_model // self.n_heads) % 2 == 0, f"model {self.name}: head dim must be even (RoPE)")
+        _check(self.lr > 0, f"model {self.name}: lr must be positive")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Pretraining: every ladder model sees the same tokens (Snell's fixed-data scaling)."""
+
+    tokens: int = 400_000
+    batch_size: int = 32
+    warmup_frac: float = 0.02
+    min_lr_frac: float = 0.1
+    weight_decay: float = 0.05
+    betas: tuple[float, float] = (0.9, 0.98)
+    grad_clip: float = 1.0
+    checkpoints: tuple[float, ...] = (0.125, 0.25, 0.5, 1.0)
+    eval_points: int = 8  # validation loss-by-role measurements over training
+
+    def validate(self) -> None:
+        _check(self.tokens > 0 and self.batch_size > 0, "train.tokens and train.batch_size must be positive")
+        _check(0 <= self.warmup_frac < 1 and 0 <= self.min_lr_frac <= 1, "train: warmup_frac in [0,1), min_lr_frac in [0,1]")
+        _check(list(self.checkpoints) == sorted(self.checkpoints) and self.checkpoints[-1] == 1.0,
+               "train.checkpoints: increasing fractions of the token budget ending with 1.0")
+        _check(self.eval_points >= 1, "train.eval_points must be >= 1")
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    batch_size: int = 64
+    loss_problems_per_level: int = 20  # validation problems used for loss by token role
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Everything a run depends on; the cache keys derive from these values."""
+
+    name: str
+    description: str
+    seed: int
+    task: TaskConfig
+    splits: SplitConfig
+    ladder: tuple[ModelSpec, ...]
+    base_model: str
+    large_model: str
+    train: TrainConfig
+    eval: EvalConfig = field(default_factory=EvalConfig)
+    cell_timeout_s: int = 1800
+    budget_minutes: dict[str, float] = field(default_factory=dict)
+
+    def validate(self) -> None:
+        self.task.validate()
+        self.splits.validate()
+        self.train.validate()
+        names = [m.name for m in self.ladder]
+        _check(len(names) == len(set(names)) and names, "ladder: model names must be unique and non-empty")
+        for spec in self.ladder:
+            spec.validate()
+        _check(self.base_model in names, f"base_model {self.base_model!r} is not in the ladder {names}")
+        _check(self.large_model in names, f"large_model {self.large_model!r} is not in the ladder {names}")
+        _check(self.cell_timeout_s > 0, "cell_timeout_s must be positive")
+
+    def model(self, name: str) -> ModelSpec:
+        for spec in self.ladder:
+            if spec.name == name:
+                return spec
+        raise ConfigError(f"no model named {name!r} in the {self.name} ladder")
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def _check(ok: bool, message: str) -> None:
+    if not ok:
+        raise ConfigError(message)
+
+
+def _build(cls: type, data: Any, where: str) -> Any:
+    """Build a dataclass from plain data, rejecting unknown keys and wrong types."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: expected a mapping, got {type(data).__name__}")
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls)}
+    for key in data:
+        if key not in known:
+            close = difflib.get_close_matches(str(key), known, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ConfigError(f"{where}: unknown parameter {key!r}{hint}; known: {sorted(known)}")
+    values = {}
+    for f in dataclasses.fields(cls):
+        if f.name in data:
+            values[f.name] = _coerce(hints[f.name], data[f.name], f"{where}.{f.name}")
+        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            raise ConfigError(f"{where}: missing required parameter {f.name!r}")
+    return cls(**values)
+
+
+def _coerce(tp: Any, value: Any, where: str) -> Any:
+    origin = typing.get_origin(tp)
+    if dataclasses.is_dataclass(tp):
+        return _build(tp, value, where)
+    if origin is tuple:
+        args = typing.get_args(tp)
+        if not isinstance(value, list | tuple):
+            raise ConfigError(f"{where}: expected a list, got {value!r}")
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_coerce(args[0], v, f"{where}[{i}]") for i, v in enumerate(value))
+        if len(value) != len(args):
+            raise ConfigError(f"{where}: expected {len(args)} items, got {len(value)}")
+        return tuple(_coerce(a, v, f"{where}[{i}]") for i, (a, v) in enumerate(zip(args, value, strict=True)))
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: expected a mapping, got {value!r}")
+        _, vt = typing.get_args(tp)
+        return {str(k): _coerce(vt, v, f"{where}.{k}") for k, v in value.items()}
+    if origin in (typing.Union, types.UnionType):
+        raise ConfigError(f"{where}: union types are not supported in profiles")
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: expected true/false, got {value!r} ({type(value).__name__})")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, float) and value.is_integer())):
+            raise ConfigError(f"{where}: expected an integer, got {value!r} ({type(value).__name__})")
+        return int(value)
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{where}: expected a number, got {value!r} ({type(value).__name__})")
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{where}: expected a string, got {value!r} ({type(value).__name__})")
+        return value
+    raise ConfigError(f"{where}: unsupported parameter type {tp}")
+
+
+def _merge(base: dict, overrides: dict, where: str = "overrides") -> dict:
+    merged = dict(base)
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            merged[key] = _merge(base[key], value, f"{where}.{key}")
+        else:
+            merged[key] = value
+    return merged
+
+
+def profile_path(name: str) -> Path:
+    if name not in PROFILES:
+        close = difflib.get_close_matches(name, PROFILES, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ConfigError(f"unknown profile {name!r}{hint}; choose one of {PROFILES}")
+    return PARAMS_DIR / f"{name}.yaml"
+
+
+def load_profile(name: str, overrides: dict | None = None, path: Path | None = None) -> Profile:
+    """Load and validate a profile; `overrides` is deep-merged first (same strict checks)."""
+    if not isinstance(name, str):
+        raise ConfigError(f"profile must be a string, got {name!r}")
+    path = path or profile_path(name)
+    if not path.exists():
+        raise ConfigError(f"parameter file {path} is missing")
+    data = yaml.safe_load(path.read_text())
+    if overrides:
+        if not isinstance(overrides, dict):
+            raise ConfigError(f"overrides must be a mapping, got {overrides!r}")
+        data = _merge(data, overrides)
+    if data.get("name") != name:
+        raise ConfigError(f"{path}: 'name' is {data.get('name')!r}, expected {name!r}")
+    profile = _build(Profile, data, name)
+    profile.validate()
+    return profile

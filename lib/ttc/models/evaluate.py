@@ -1,0 +1,76 @@
+"""Validation metrics for base models: greedy pass@1 and loss split by token role.
+
+Loss by role is the calibration instrument: pass@1 says that a skill is missing, the
+role of the tokens that stay expensive says which one (arithmetic, finding an operand's
+value, choosing the next equation, copying the answer).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ..sampling import sample
+from ..tasks.modgraph import ROLES, Problem, encode, is_correct, reference_solution, solution_roles
+from ..tasks.modgraph.tokenizer import build_tokenizer
+from .pretrain import token_losses
+
+
+@torch.inference_mode()
+def role_losses(model, problems: Sequence[Problem], batch_size: int = 64) -> dict[str, float]:
+    """Mean next-token loss (nats) of the reference solutions, per role of the target token."""
+    tok = build_tokenizer()
+    device = next(model.parameters()).device
+    sums = dict.fromkeys(ROLES, 0.0)
+    counts = dict.fromkeys(ROLES, 0)
+    for b0 in range(0, len(problems), batch_size):
+        chunk = problems[b0:b0 + batch_size]
+        solutions = [reference_solution(p) for p in chunk]
+        prompts = encode([p.prompt_text() for p in chunk])
+        sols = encode(solutions)
+        width = max(len(a) + len(b) for a, b in zip(prompts, sols, strict=True))
+        ids = torch.full((len(chunk), width), tok.pad_token_id, dtype=torch.long)
+        for r, (a, b) in enumerate(zip(prompts, sols, strict=True)):
+            ids[r, : len(a) + len(b)] = torch.tensor(a + b)
+        losses = token_losses(model, ids.to(device), (ids != tok.pad_token_id).to(device)).cpu().numpy()
+        for r, (p, a, sol) in enumerate(zip(chunk, prompts, solutions, strict=True)):
+            roles = solution_roles(sol, p.step_format)
+            # the loss at position t predicts token t + 1: solution token j sits at len(a) + j
+            row = losses[r, len(a) - 1: len(a) - 1 + len(roles)]
+            for role, value in zip(roles, row, strict=True):
+                sums[role] += float(value)
+                counts[role] += 1
+    return {role: sums[role] / counts[role] for role in ROLES if counts[role]}
+
+
+def max_solution_tokens(problem: Problem) -> int:
+    """Room for twice the reference solution: a model that takes detours still finishes."""
+    return 2 * len(reference_solution(problem).split()) + 8
+
+
+def greedy_pass_at_1(model, problems: Sequence[Problem], batch_size: int = 64,
+                     progress: bool = True) -> pd.DataFrame:
+    """One greedy solution per problem, graded by exact match; one row per problem."""
+    tok = build_tokenizer()
+    prompts = encode([p.prompt_text() for p in problems])
+    gens = sample(model, prompts, temperature=0.0, max_new_tokens=[max_solution_tokens(p) for p in problems],
+                  stop_ids=[tok.eos_token_id], pad_id=tok.pad_token_id, batch_size=batch_size,
+                  progress=progress, desc="greedy pass@1")
+    rows = []
+    for p, g in zip(problems, gens, strict=True):
+        text = tok.decode(list(g.tokens))
+        rows.append({"level": p.n_ops, "n_distract": p.n_distract, "correct": is_correct(p, text),
+                     "n_generated": g.n_generated, "output": text})
+    return pd.DataFrame(rows)
+
+
+def pass_at_1_by_level(frame: pd.DataFrame) -> pd.Series:
+    return frame.groupby("level")["correct"].mean()
+
+
+def standard_error(p: float | np.ndarray, n: int | np.ndarray):
+    """Binomial standard error of a proportion."""
+    return np.sqrt(np.asarray(p) * (1 - np.asarray(p)) / np.maximum(1, n))

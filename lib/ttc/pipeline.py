@@ -1,0 +1,88 @@
+"""Run the notebooks in order through papermill: `python -m ttc.pipeline --profile cpu`.
+
+Executed copies go to `build/notebooks/<profile>/` (ignored by git); the sources stay
+without outputs. A failing cell stops the pipeline and names the notebook and the cell.
+Wall time per notebook is written to `data/results/<profile>/pipeline_timing.json`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from . import runtime
+from .cache import write_json_atomic
+from .config import PROFILES, load_profile
+from .paths import BUILD_DIR, NOTEBOOKS_DIR, results_dir
+
+
+def notebooks(only: str | None = None) -> list[Path]:
+    found = sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
+    if only is not None:
+        found = [nb for nb in found if nb.name.startswith(f"{int(only):02d}_")]
+        if not found:
+            raise SystemExit(f"no notebook numbered {only} in {NOTEBOOKS_DIR}")
+    return found
+
+
+def resolve_profile(name: str) -> str:
+    if name == "auto":
+        return "full" if runtime.device().startswith("cuda") else "cpu"
+    if name not in PROFILES:
+        raise SystemExit(f"unknown profile {name!r}; choose auto or one of {PROFILES}")
+    return name
+
+
+def run(profile: str, only: str | None = None, output_dir: Path | None = None) -> dict[str, float]:
+    """Execute notebooks for `profile`; returns wall seconds per notebook."""
+    import papermill
+
+    cfg = load_profile(profile)  # fail on a bad profile before starting a kernel
+    out_dir = Path(output_dir) if output_dir else BUILD_DIR / "notebooks" / profile
+    out_dir.mkdir(parents=True, exist_ok=True)
+    # the kernel must be this interpreter, with `ttc` importable
+    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    timing: dict[str, float] = {}
+    for nb in notebooks(only):
+        print(f"==> {nb.name} [{profile}]", flush=True)
+        start = time.perf_counter()
+        try:
+            papermill.execute_notebook(
+                str(nb), str(out_dir / nb.name), parameters={"profile": profile}, kernel_name="python3",
+                cwd=str(NOTEBOOKS_DIR), execution_timeout=cfg.cell_timeout_s, progress_bar=False,
+                log_output=False,
+            )
+        except papermill.PapermillExecutionError as err:
+            raise SystemExit(f"{nb.name} failed in cell {err.exec_count} ({err.ename}: {err.evalue}); "
+                             f"see {out_dir / nb.name}") from err
+        timing[nb.stem] = round(time.perf_counter() - start, 1)
+        print(f"    done in {timing[nb.stem]:.0f} s", flush=True)
+    _record_timing(profile, timing)
+    return timing
+
+
+def _record_timing(profile: str, timing: dict[str, float]) -> None:
+    """Merge this run's wall times into the profile's timing table."""
+    path = results_dir(profile) / "pipeline_timing.json"
+    previous = json.loads(path.read_text())["wall_s"] if path.exists() else {}
+    merged = {**previous, **timing}
+    write_json_atomic(path, {"profile": profile, "device": runtime.device(), "wall_s": dict(sorted(merged.items())),
+                             "total_s": round(sum(merged.values()), 1)})
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", default="auto", help="auto (full with CUDA, else cpu), smoke, cpu or full")
+    parser.add_argument("--only", default=None, help="run one notebook by number, e.g. 02")
+    args = parser.parse_args(argv)
+    profile = resolve_profile(args.profile)
+    timing = run(profile, args.only)
+    print(f"pipeline [{profile}] finished: {sum(timing.values()):.0f} s")
+
+
+if __name__ == "__main__":
+    main()

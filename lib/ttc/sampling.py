@@ -1,0 +1,244 @@
+"""Batched sampling with a KV cache: whole solutions or one step at a time.
+
+`model.generate` spends most of its time outside the matmuls for models this small, and
+keeps decoding rows that have already stopped. The sampler here decodes Llama-family
+models with a lean forward over a preallocated KV cache, prefills each distinct prompt
+once per batch and forks its cache for repeated samples, and drops finished rows from the
+batch as it goes. Any other causal LM runs through its own forward with a `DynamicCache`
+behind the same interface, so the rest of the library never sees the difference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from tqdm.auto import tqdm
+from transformers import DynamicCache
+
+_FAST_ARCHITECTURES = {"llama", "qwen2"}
+
+
+@dataclass(frozen=True)
+class Generation:
+    """One sampled continuation and what it cost."""
+
+    prompt_index: int
+    sample_index: int
+    tokens: tuple[int, ...]  # generated ids, the stop token included
+    stopped: bool  # ended on a stop token (False: hit max_new_tokens)
+    n_prompt_tokens: int
+
+    @property
+    def n_generated(self) -> int:
+        return len(self.tokens)
+
+
+def _fast_path_ok(model) -> bool:
+    """Plain RoPE, no sliding window, Llama-style blocks: what `_LlamaDecoder` reproduces exactly."""
+    cfg = model.config
+    rope = getattr(cfg, "rope_parameters", None) or {}
+    return (
+        getattr(cfg, "model_type", None) in _FAST_ARCHITECTURES
+        and rope.get("rope_type", "default") == "default"
+        and not getattr(cfg, "use_sliding_window", False)
+    )
+
+
+class _LlamaDecoder:
+    """Lean forward for Llama-family models over a preallocated KV cache (rows x time)."""
+
+    def __init__(self, model):
+        self.model = model
+        cfg = model.config
+        self.n_heads = cfg.num_attention_heads
+        self.n_kv = getattr(cfg, "num_key_value_heads", None) or self.n_heads
+        self.head_dim = getattr(cfg, "head_dim", None) or cfg.hidden_size // self.n_heads
+        self.layers = model.model.layers
+        self.inv_freq = model.model.rotary_emb.inv_freq
+        self.scaling = getattr(model.model.rotary_emb, "attention_scaling", 1.0)
+        p = next(model.parameters())
+        self.device, self.dtype = p.device, p.dtype
+
+    def start(self, prompts: list[list[int]], capacity: int, pad_id: int):
+        """Prefill left-padded prompts; returns the last-position logits."""
+        width = max(len(p) for p in prompts)
+        ids = torch.full((len(prompts), width), pad_id, dtype=torch.long)
+        valid = torch.zeros((len(prompts), width), dtype=torch.bool)
+        for i, p in enumerate(prompts):
+            ids[i, width - len(p):] = torch.tensor(p)
+            valid[i, width - len(p):] = True
+        ids, valid = ids.to(self.device), valid.to(self.device)
+        shape = (len(self.layers), len(prompts), self.n_kv, width + capacity, self.head_dim)
+        self.k = torch.zeros(shape, device=self.device, dtype=self.dtype)
+        self.v = torch.zeros(shape, device=self.device, dtype=self.dtype)
+        self.valid = torch.zeros((len(prompts), width + capacity), dtype=torch.bool, device=self.device)
+        self.valid[:, :width] = valid
+        self.pos = valid.sum(1)  # next position of every row
+        self.t = 0
+        positions = (valid.cumsum(1) - 1).clamp(min=0)
+        causal = torch.ones(width, width, dtype=torch.bool, device=self.device).tril()
+        eye = torch.eye(width, dtype=torch.bool, device=self.device)
+        mask = (causal & valid[:, None, :]) | eye  # pads attend to themselves: no empty rows
+        return self._forward(ids, positions, mask[:, None])
+
+    def step(self, tokens: torch.Tensor):
+        """Append one token per row; returns next-token logits."""
+        self.valid[:, self.t] = True
+        positions = self.pos[:, None]
+        self.pos = self.pos + 1
+        mask = self.valid[:, None, None, : self.t + 1]
+        return self._forward(tokens[:, None], positions, mask)
+
+    def select(self, rows: torch.Tensor) -> None:
+        """Keep (or repeat) rows of the batch: finished rows leave, forks share a prefix."""
+        self.k, self.v = self.k[:, rows], self.v[:, rows]
+        self.valid, self.pos = self.valid[rows], self.pos[rows]
+
+    def _forward(self, ids, positions, mask):
+        n = ids.shape[1]
+        start = self.t if n == 1 else 0
+        end = start + n
+        if end > self.k.shape[3]:
+            raise RuntimeError("KV cache capacity exceeded")
+        freqs = positions[..., None].float() * self.inv_freq.to(self.device)
+        emb = torch.cat((freqs, freqs), -1)
+        cos = (emb.cos() * self.scaling).to(self.dtype)[:, None]
+        sin = (emb.sin() * self.scaling).to(self.dtype)[:, None]
+        model = self.model.model
+        h = model.embed_tokens(ids)
+        b = ids.shape[0]
+        for li, layer in enumerate(self.layers):
+            attn = layer.self_attn
+            x = layer.input_layernorm(h)
+            q = attn.q_proj(x).view(b, n, -1, self.head_dim).transpose(1, 2)
+            k = attn.k_proj(x).view(b, n, -1, self.head_dim).transpose(1, 2)
+            v = attn.v_proj(x).view(b, n, -1, self.head_dim).transpose(1, 2)
+            q = q * cos + _rotate_half(q) * sin
+            k = k * cos + _rotate_half(k) * sin
+            self.k[li, :, :, start:end] = k
+            self.v[li, :, :, start:end] = v
+            keys, values = self.k[li, :, :, :end], self.v[li, :, :, :end]
+            if self.n_kv != self.n_heads:
+                rep = self.n_heads // self.n_kv
+                keys, values = keys.repeat_interleave(rep, 1), values.repeat_interleave(rep, 1)
+            o = F.scaled_dot_product_attention(q, keys, values, attn_mask=mask)
+            h = h + attn.o_proj(o.transpose(1, 2).reshape(b, n, -1))
+            h = h + layer.mlp(layer.post_attention_layernorm(h))
+        self.t = end
+        return self.model.lm_head(model.norm(h[:, -1])).float()
+
+
+def _rotate_half(x):
+    x1, x2 = x.chunk(2, dim=-1)
+    return torch.cat((-x2, x1), dim=-1)
+
+
+class _GenericDecoder:
+    """Any causal LM through its own forward and a `DynamicCache` (left padding, explicit positions)."""
+
+    def __init__(self, model):
+        self.model = model
+        self.device = next(model.parameters()).device
+
+    def start(self, prompts: list[list[int]], capacity: int, pad_id: int):
+        width = max(len(p) for p in prompts)
+        ids = torch.full((len(prompts), width), pad_id, dtype=torch.long)
+        mask = torch.zeros((len(prompts), width), dtype=torch.long)
+        for i, p in enumerate(prompts):
+            ids[i, width - len(p):] = torch.tensor(p)
+            mask[i, width - len(p):] = 1
+        self.mask = mask.to(self.device)
+        self.pos = self.mask.sum(1)
+        self.cache = DynamicCache()
+        positions = (self.mask.cumsum(1) - 1).clamp(min=0)
+        out = self.model(input_ids=ids.to(self.device), attention_mask=self.mask, position_ids=positions,
+                         past_key_values=self.cache, use_cache=True, logits_to_keep=1)
+        return out.logits[:, -1].float()
+
+    def step(self, tokens: torch.Tensor):
+        self.mask = torch.cat([self.mask, torch.ones_like(self.mask[:, :1])], 1)
+        out = self.model(input_ids=tokens[:, None], attention_mask=self.mask, position_ids=self.pos[:, None],
+                         past_key_values=self.cache, use_cache=True)
+        self.pos = self.pos + 1
+        return out.logits[:, -1].float()
+
+    def select(self, rows: torch.Tensor) -> None:
+        self.cache.batch_select_indices(rows)
+        self.mask, self.pos = self.mask[rows], self.pos[rows]
+
+
+def make_decoder(model, fast: bool | None = None):
+    """The lean decoder where the architecture allows it, else the generic one."""
+    use_fast = _fast_path_ok(model) if fast is None else fast
+    return _LlamaDecoder(model) if use_fast else _GenericDecoder(model)
+
+
+def _pick(logits: torch.Tensor, temperature: float, generator: torch.Generator | None) -> torch.Tensor:
+    if temperature <= 0:
+        return logits.argmax(-1)
+    probs = torch.softmax(logits / temperature, -1)
+    return torch.multinomial(probs.cpu(), 1, generator=generator).squeeze(1).to(logits.device)
+
+
+@torch.inference_mode()
+def sample(model, prompts: Sequence[Sequence[int]], *, n: int = 1, temperature: float = 1.0,
+           max_new_tokens: int | Sequence[int] = 64, stop_ids: Sequence[int] = (), pad_id: int = 0,
+           batch_size: int = 64, seed: int = 0, fast: bool | None = None,
+           progress: bool = True, desc: str = "sampling") -> list[Generation]:
+    """`n` continuations of every prompt, stopping at any of `stop_ids` or `max_new_tokens`.
+
+    `max_new_tokens` may be given per prompt. Results come back ordered by (prompt, sample).
+    Temperature 0 is greedy decoding. The same seed and batch size give the same samples.
+    """
+    if n < 1 or batch_size < 1:
+        raise ValueError("n and batch_size must be positive")
+    prompts = [list(p) for p in prompts]
+    if any(len(p) == 0 for p in prompts):
+        raise ValueError("every prompt needs at least one token")
+    limits = [max_new_tokens] * len(prompts) if isinstance(max_new_tokens, int) else list(max_new_tokens)
+    if len(limits) != len(prompts) or min(limits, default=1) < 1:
+        raise ValueError("max_new_tokens: one positive limit, or one per prompt")
+    decoder = make_decoder(model, fast)
+    device = decoder.device
+    stops = torch.tensor(sorted(set(stop_ids)), dtype=torch.long, device=device)
+    generator = torch.Generator().manual_seed(seed)
+    jobs = [(i, j) for i in range(len(prompts)) for j in range(n)]
+    results: list[Generation] = []
+    bar = tqdm(total=len(jobs), desc=desc, unit="gen", disable=not progress, leave=False)
+    for b0 in range(0, len(jobs), batch_size):
+        batch = jobs[b0:b0 + batch_size]
+        unique = sorted({i for i, _ in batch})
+        row_of = {i: r for r, i in enumerate(unique)}
+        logits = decoder.start([prompts[i] for i in unique], max(limits[i] for i in unique), pad_id)
+        rows = torch.tensor([row_of[i] for i, _ in batch], device=device)
+        decoder.select(rows)  # fork each prompt's cache for its samples
+        logits = logits[rows]
+        active = list(range(len(batch)))  # job slots still decoding, in row order
+        out: list[list[int]] = [[] for _ in batch]
+        stopped = [False] * len(batch)
+        limit = torch.tensor([limits[batch[s][0]] for s in active], device=device)
+        while active:
+            tokens = _pick(logits, temperature, generator)
+            done = torch.isin(tokens, stops) if len(stops) else torch.zeros_like(tokens, dtype=torch.bool)
+            for r, slot in enumerate(active):
+                out[slot].append(int(tokens[r]))
+            stopped_now = done.tolist()
+            for r, slot in enumerate(active):
+                stopped[slot] = stopped_now[r]
+            finished = done | (torch.tensor([len(out[s]) for s in active], device=device) >= limit)
+            if finished.all():
+                break
+            if finished.any():
+                keep = (~finished).nonzero().squeeze(1)
+                active = [active[r] for r in keep.tolist()]
+                decoder.select(keep)
+                tokens, limit = tokens[keep], limit[keep]
+            logits = decoder.step(tokens)
+        for slot, (i, j) in enumerate(batch):
+            results.append(Generation(i, j, tuple(out[slot]), stopped[slot], len(prompts[i])))
+        bar.update(len(batch))
+    bar.close()
+    return results

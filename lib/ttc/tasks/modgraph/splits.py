@@ -1,0 +1,106 @@
+"""Fixed, deduplicated splits and a pretraining stream that never repeats them.
+
+Each split draws from its own seeded generator, so changing one split's size does not
+change the others. Problems are identified by the hash of their prompt; a problem in one
+split is skipped everywhere else, including the pretraining corpus.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from ...config import SplitConfig, TaskConfig
+from .generator import Problem, generate_problem
+from .tokenizer import encode
+
+SPLIT_NAMES = ("test", "validation", "prm_train", "revision_train")
+
+
+@dataclass(frozen=True)
+class Splits:
+    test: tuple[Problem, ...]
+    validation: tuple[Problem, ...]
+    prm_train: tuple[Problem, ...]
+    revision_train: tuple[Problem, ...]
+
+    def keys(self) -> set[str]:
+        return {p.key for name in SPLIT_NAMES for p in getattr(self, name)}
+
+    def sizes(self) -> dict[str, int]:
+        return {name: len(getattr(self, name)) for name in SPLIT_NAMES}
+
+
+def split_rng(seed: int, name: str) -> random.Random:
+    return random.Random(f"modgraph/{seed}/{name}")
+
+
+def make_splits(task: TaskConfig, sizes: SplitConfig, seed: int) -> Splits:
+    """Test and training splits are uniform over levels; validation has a fixed count per level."""
+    taken: set[str] = set()
+
+    def draw(name: str, levels: list[int]) -> tuple[Problem, ...]:
+        rng = split_rng(seed, name)
+        out = []
+        for level in levels:
+            for _ in range(10_000):
+                problem = generate_problem(task, rng, n_ops=level)
+                if problem.key not in taken:
+                    break
+            else:
+                raise RuntimeError(f"could not draw a new level-{level} problem for {name}: the task space is too small")
+            taken.add(problem.key)
+            out.append(problem)
+        return tuple(out)
+
+    def uniform(name: str, n: int) -> list[int]:
+        rng = split_rng(seed, name + "/levels")
+        return [rng.choice(task.levels) for _ in range(n)]
+
+    return Splits(
+        test=draw("test", uniform("test", sizes.test)),
+        validation=draw("validation", [lvl for lvl in task.levels for _ in range(sizes.validation_per_level)]),
+        prm_train=draw("prm_train", uniform("prm_train", sizes.prm_train)),
+        revision_train=draw("revision_train", uniform("revision_train", sizes.revision_train)),
+    )
+
+
+def reference_solution(problem: Problem) -> str:
+    """A fixed reference solution per problem (one valid topological order, seeded by its key)."""
+    return problem.solution_text(random.Random(problem.key))
+
+
+def build_corpus(task: TaskConfig, seed: int, n_tokens: int, exclude: set[str],
+                 chunk: int = 2048) -> dict[str, np.ndarray]:
+    """Fresh problems until `n_tokens` tokens, excluding held-out problems.
+
+    Returns flat uint8 token ids with per-sequence offsets and prompt lengths (the loss
+    covers solution tokens only); every ladder model trains on this same corpus.
+    """
+    rng = split_rng(seed, "pretrain")
+    ids: list[np.ndarray] = []
+    prompt_lens: list[int] = []
+    total = 0
+    with tqdm(total=n_tokens, desc="corpus", unit="tok", unit_scale=True) as bar:
+        while total < n_tokens:
+            problems = [generate_problem(task, rng) for _ in range(chunk)]
+            problems = [p for p in problems if p.key not in exclude]
+            prompts = encode([p.prompt_text() for p in problems])
+            solutions = encode([p.solution_text(rng) for p in problems])
+            for prompt, solution in zip(prompts, solutions, strict=True):
+                seq = np.asarray(prompt + solution, dtype=np.uint8)
+                ids.append(seq)
+                prompt_lens.append(len(prompt))
+                total += len(seq)
+                bar.update(len(seq))
+                if total >= n_tokens:
+                    break
+    lengths = np.array([len(s) for s in ids], dtype=np.int64)
+    return {
+        "ids": np.concatenate(ids),
+        "offsets": np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
+        "prompt_lens": np.array(prompt_lens, dtype=np.int64),
+    }

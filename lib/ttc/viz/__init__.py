@@ -1,0 +1,1 @@
+"""Figure builders, one module per notebook; each returns a matplotlib Figure."""
