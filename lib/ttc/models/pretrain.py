@@ -129,7 +129,7 @@ def pretrain(spec: ModelSpec, cfg: TrainConfig, corpus: dict[str, np.ndarray], w
         state["flops_counted"] += flops.training_flops_counted(
             n_params, spec.n_layers, spec.d_model, len(tok), lengths[rows])
         n_targets = int(mask.sum())
-        window_loss += float(loss) * n_targets
+        window_loss += loss.item() * n_targets
         window_targets += n_targets
         window_tokens += int(batch_tokens[step])
         done = step + 1

@@ -24,7 +24,7 @@ def role_loss_figure(roles: pd.DataFrame) -> plt.Figure:
     for ax, model in zip(axes[0], models, strict=True):
         sns.lineplot(data=roles[roles["model"] == model], x="tokens", y="loss", hue="role", marker="o", ax=ax,
                      legend=ax is axes[0][-1])
-        ax.set(xscale="log", yscale="symlog", title=f"{model}: validation loss by token role",
+        ax.set(xscale="log", title=f"{model}: validation loss by token role",
                xlabel="tokens seen", ylabel="nats per token")
         ax.set_ylim(bottom=0)
     sns.move_legend(axes[0][-1], "upper left", bbox_to_anchor=(1.02, 1))

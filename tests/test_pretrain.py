@@ -1,0 +1,73 @@
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from ttc.config import TrainConfig
+from ttc.models.evaluate import greedy_pass_at_1, role_losses
+from ttc.models.ladder import load_model
+from ttc.models.pretrain import RESUME_FILE, pretrain
+from ttc.tasks.modgraph import ROLES, build_corpus
+
+
+@pytest.fixture
+def corpus(task):
+    return build_corpus(task, seed=0, n_tokens=60_000, exclude=set())
+
+
+CFG = TrainConfig(tokens=60_000, batch_size=8, checkpoints=(0.5, 1.0), eval_points=2)
+
+
+def test_loss_falls_and_checkpoints_load(tmp_path, tiny_spec, corpus, problems):
+    metrics = pretrain(tiny_spec, CFG, corpus, tmp_path, seed=0, device="cpu", progress=False)
+    losses = [p["loss"] for p in metrics["curve"]]
+    assert losses[-1] < losses[0] - 0.5
+    assert [c["fraction"] for c in metrics["checkpoints"]] == [0.5, 1.0]
+    assert metrics["tokens_seen"] == int(np.diff(corpus["offsets"]).sum())
+    assert metrics["flops_counted"] > metrics["flops_6nd"] > 0
+    model = load_model(tmp_path / metrics["checkpoints"][-1]["name"])
+    first = greedy_pass_at_1(model, problems[:8], progress=False)
+    second = greedy_pass_at_1(load_model(tmp_path / metrics["checkpoints"][-1]["name"]), problems[:8], progress=False)
+    assert first.equals(second)  # loads back with identical behaviour
+    assert not (tmp_path / RESUME_FILE).exists()
+
+
+def test_interrupted_training_resumes_to_the_same_model(tmp_path, tiny_spec, corpus):
+    reference = pretrain(tiny_spec, CFG, corpus, tmp_path / "ref", seed=0, device="cpu", progress=False)
+
+    calls = []
+
+    def interrupt_after_first_checkpoint(model):
+        calls.append(1)
+        if len(calls) == 2:  # the second evaluation point comes after the 0.5 checkpoint
+            raise KeyboardInterrupt
+        return {}
+
+    with pytest.raises(KeyboardInterrupt):
+        pretrain(tiny_spec, CFG, corpus, tmp_path / "run", seed=0, device="cpu",
+                 evaluate=interrupt_after_first_checkpoint, progress=False)
+    assert (tmp_path / "run" / RESUME_FILE).exists()
+    resumed = pretrain(tiny_spec, CFG, corpus, tmp_path / "run", seed=0, device="cpu", progress=False)
+    a = load_model(tmp_path / "ref" / "ckpt-1.000").state_dict()
+    b = load_model(tmp_path / "run" / "ckpt-1.000").state_dict()
+    assert all(torch.allclose(a[k], b[k], atol=1e-6) for k in a)
+
+
+class _Uniform(torch.nn.Module):
+    """A model whose next-token distribution is uniform: every role must cost log(V)."""
+
+    def __init__(self, vocab):
+        super().__init__()
+        self.vocab = vocab
+        self.dummy = torch.nn.Parameter(torch.zeros(1))
+
+    def forward(self, input_ids, attention_mask=None):
+        logits = torch.zeros(*input_ids.shape, self.vocab)
+        return type("Out", (), {"logits": logits})()
+
+
+def test_role_losses_on_a_uniform_model(problems):
+    losses = role_losses(_Uniform(211), problems[:6])
+    assert set(losses) == set(ROLES)
+    assert all(v == pytest.approx(math.log(211)) for v in losses.values())
