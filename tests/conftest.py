@@ -6,7 +6,6 @@ import random
 
 import pytest
 import torch
-
 from ttc.config import ModelSpec, TaskConfig
 from ttc.models.ladder import build_model
 from ttc.tasks.modgraph import generate_problem
@@ -16,7 +15,9 @@ torch.set_num_threads(1)
 
 @pytest.fixture
 def task() -> TaskConfig:
-    return TaskConfig(modulus=23, levels=(1, 2, 3, 4), distractors=(0, 3), lure_frac=0.5, n_names=30)
+    return TaskConfig(
+        modulus=23, levels=(1, 2, 3, 4), distractors=(0, 3), lure_frac=0.5, n_names=30
+    )
 
 
 @pytest.fixture

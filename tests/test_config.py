@@ -1,5 +1,4 @@
 import pytest
-
 from ttc.config import PROFILES, ConfigError, load_profile
 from ttc.notebook import notebook_parameters, validate_parameters
 

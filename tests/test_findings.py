@@ -1,7 +1,6 @@
 import json
 
 import pandas as pd
-
 from ttc import findings
 
 
@@ -20,11 +19,18 @@ def test_f1_span_holds_only_when_the_span_and_the_fall_hold():
 def test_f1_scale_and_merge(tmp_path, monkeypatch):
     base, large = _table([0.9, 0.3, 0.1]), _table([0.95, 0.6, 0.3])
     record = findings.f1_scale(base, large, "M", "XXL")
-    assert record["holds"] and record["value"]["gain_by_level"] == {2: 0.3, 3: 0.2} or record["value"]["min_gain"] >= 0.15
+    assert (
+        record["holds"]
+        and record["value"]["gain_by_level"] == {2: 0.3, 3: 0.2}
+        or record["value"]["min_gain"] >= 0.15
+    )
     assert not findings.f1_scale(base, base, "M", "M")["holds"]
     monkeypatch.setattr(findings, "results_dir", lambda profile: tmp_path)
     findings.record_findings("x", [record])
     merged = findings.record_findings("x", [findings.f1_span(_table([0.9, 0.05]))])
     assert [r["id"] for r in merged] == ["F1-scale", "F1-span"]
     again = findings.record_findings("x", [{**record, "holds": False}])
-    assert len(again) == 2 and json.loads((tmp_path / "findings.json").read_text())[0]["holds"] is False
+    assert (
+        len(again) == 2
+        and json.loads((tmp_path / "findings.json").read_text())[0]["holds"] is False
+    )

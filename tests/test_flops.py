@@ -1,7 +1,6 @@
 import pytest
 import torch
 from torch.utils.flop_counter import FlopCounterMode
-
 from ttc import flops
 from ttc.models.ladder import non_embedding_parameters
 
@@ -28,7 +27,8 @@ def test_counted_flops_match_torch_flop_counter(tiny_model, tiny_spec):
     with FlopCounterMode(display=False) as counter, torch.no_grad():
         tiny_model(input_ids=ids)
     vocab = tiny_model.config.vocab_size
-    ours = flops.sequence_forward_flops(non_embedding_parameters(tiny_model), tiny_spec.n_layers,
-                                        tiny_spec.d_model, vocab, [1] * 4)
+    ours = flops.sequence_forward_flops(
+        non_embedding_parameters(tiny_model), tiny_spec.n_layers, tiny_spec.d_model, vocab, [1] * 4
+    )
     # our N also counts the RMSNorm weights, which do no matmuls: a < 2% difference here
     assert counter.get_total_flops() == pytest.approx(ours, rel=0.02)

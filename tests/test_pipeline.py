@@ -7,7 +7,6 @@ import sys
 
 import nbformat
 import pytest
-
 from ttc.paths import NOTEBOOKS_DIR, REPO_ROOT
 
 pytestmark = pytest.mark.pipeline
@@ -26,8 +25,14 @@ def test_source_notebooks_have_no_outputs_and_a_parameters_cell():
 def smoke_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("smoke")
     env = {**os.environ, "TTC_OUTPUT_DIR": str(out)}
-    proc = subprocess.run([sys.executable, "-m", "ttc.pipeline", "--profile", "smoke"], cwd=REPO_ROOT, env=env,
-                          capture_output=True, text=True, timeout=1200)
+    proc = subprocess.run(
+        [sys.executable, "-m", "ttc.pipeline", "--profile", "smoke"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return out
 
@@ -43,29 +48,57 @@ def test_smoke_pipeline_writes_results_figures_and_findings(smoke_run):
     ids = {r["id"] for r in json.loads((results / "findings.json").read_text())}
     assert ids == {"F1-span", "F1-scale"}
     figures = smoke_run / "figures" / "smoke"
-    for name in ["fig01_task_lengths", "fig02_training_curves", "fig03_role_loss", "fig04_pass_at_1_by_level",
-                 "fig05_pass_at_1_vs_flops"]:
-        assert (figures / f"{name}.png").stat().st_size > 5000 and (figures / f"{name}.pdf").exists()
+    for name in [
+        "fig01_task_lengths",
+        "fig02_training_curves",
+        "fig03_role_loss",
+        "fig04_pass_at_1_by_level",
+        "fig05_pass_at_1_vs_flops",
+    ]:
+        assert (figures / f"{name}.png").stat().st_size > 5000 and (
+            figures / f"{name}.pdf"
+        ).exists()
 
 
 def test_executed_notebooks_show_figures_inline(smoke_run):
-    nb = nbformat.read(smoke_run / "build" / "notebooks" / "smoke" / "02_base_models.ipynb", as_version=4)
-    images = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if "image/png" in o.get("data", {})]
+    nb = nbformat.read(
+        smoke_run / "build" / "notebooks" / "smoke" / "02_base_models.ipynb", as_version=4
+    )
+    images = [
+        o
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if "image/png" in o.get("data", {})
+    ]
     assert len(images) >= 4
 
 
 def test_a_misspelled_parameter_stops_the_notebook(tmp_path):
     import papermill
 
-    with pytest.raises(papermill.PapermillExecutionError, match="unknown notebook parameter 'profil'"):
-        papermill.execute_notebook(str(NOTEBOOKS_DIR / "01_data_prep.ipynb"), str(tmp_path / "out.ipynb"),
-                                   parameters={"profil": "cpu"}, kernel_name="python3", progress_bar=False,
-                                   cwd=str(NOTEBOOKS_DIR))
+    with pytest.raises(
+        papermill.PapermillExecutionError, match="unknown notebook parameter 'profil'"
+    ):
+        papermill.execute_notebook(
+            str(NOTEBOOKS_DIR / "01_data_prep.ipynb"),
+            str(tmp_path / "out.ipynb"),
+            parameters={"profil": "cpu"},
+            kernel_name="python3",
+            progress_bar=False,
+            cwd=str(NOTEBOOKS_DIR),
+        )
 
 
 def test_missing_upstream_names_the_notebook(tmp_path):
-    code = ("from ttc.config import load_profile; from ttc import stages\n"
-            "stages.load_splits(load_profile('smoke', {'seed': 12345}))")
-    proc = subprocess.run([sys.executable, "-c", code], env={**os.environ, "TTC_OUTPUT_DIR": str(tmp_path)},
-                          capture_output=True, text=True)
+    code = (
+        "from ttc.config import load_profile; from ttc import stages\n"
+        "stages.load_splits(load_profile('smoke', {'seed': 12345}))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "TTC_OUTPUT_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode != 0 and "run notebooks/01_data_prep.ipynb first" in proc.stderr

@@ -3,7 +3,6 @@ import math
 import numpy as np
 import pytest
 import torch
-
 from ttc.config import TrainConfig
 from ttc.models.evaluate import greedy_pass_at_1, role_losses
 from ttc.models.ladder import load_model
@@ -28,13 +27,15 @@ def test_loss_falls_and_checkpoints_load(tmp_path, tiny_spec, corpus, problems):
     assert metrics["flops_counted"] > metrics["flops_6nd"] > 0
     model = load_model(tmp_path / metrics["checkpoints"][-1]["name"])
     first = greedy_pass_at_1(model, problems[:8], progress=False)
-    second = greedy_pass_at_1(load_model(tmp_path / metrics["checkpoints"][-1]["name"]), problems[:8], progress=False)
+    second = greedy_pass_at_1(
+        load_model(tmp_path / metrics["checkpoints"][-1]["name"]), problems[:8], progress=False
+    )
     assert first.equals(second)  # loads back with identical behaviour
     assert not (tmp_path / RESUME_FILE).exists()
 
 
 def test_interrupted_training_resumes_to_the_same_model(tmp_path, tiny_spec, corpus):
-    reference = pretrain(tiny_spec, CFG, corpus, tmp_path / "ref", seed=0, device="cpu", progress=False)
+    pretrain(tiny_spec, CFG, corpus, tmp_path / "ref", seed=0, device="cpu", progress=False)
 
     calls = []
 
@@ -45,10 +46,18 @@ def test_interrupted_training_resumes_to_the_same_model(tmp_path, tiny_spec, cor
         return {}
 
     with pytest.raises(KeyboardInterrupt):
-        pretrain(tiny_spec, CFG, corpus, tmp_path / "run", seed=0, device="cpu",
-                 evaluate=interrupt_after_first_checkpoint, progress=False)
+        pretrain(
+            tiny_spec,
+            CFG,
+            corpus,
+            tmp_path / "run",
+            seed=0,
+            device="cpu",
+            evaluate=interrupt_after_first_checkpoint,
+            progress=False,
+        )
     assert (tmp_path / "run" / RESUME_FILE).exists()
-    resumed = pretrain(tiny_spec, CFG, corpus, tmp_path / "run", seed=0, device="cpu", progress=False)
+    pretrain(tiny_spec, CFG, corpus, tmp_path / "run", seed=0, device="cpu", progress=False)
     a = load_model(tmp_path / "ref" / "ckpt-1.000").state_dict()
     b = load_model(tmp_path / "run" / "ckpt-1.000").state_dict()
     assert all(torch.allclose(a[k], b[k], atol=1e-6) for k in a)

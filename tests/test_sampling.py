@@ -1,6 +1,5 @@
 import pytest
 import torch
-
 from ttc.sampling import sample
 from ttc.tasks.modgraph import build_tokenizer, encode
 
@@ -14,13 +13,28 @@ def prompts(problems):
 def test_greedy_equals_generate(tiny_model, prompts, fast):
     tok = build_tokenizer()
     stop = tok.convert_tokens_to_ids("<s>")
-    ours = sample(tiny_model, prompts, temperature=0, max_new_tokens=20, stop_ids=[stop], pad_id=tok.pad_token_id,
-                  batch_size=5, fast=fast, progress=False)
+    ours = sample(
+        tiny_model,
+        prompts,
+        temperature=0,
+        max_new_tokens=20,
+        stop_ids=[stop],
+        pad_id=tok.pad_token_id,
+        batch_size=5,
+        fast=fast,
+        progress=False,
+    )
     width = max(map(len, prompts))
     ids = torch.tensor([[tok.pad_token_id] * (width - len(p)) + p for p in prompts])
     with torch.inference_mode():
-        ref = tiny_model.generate(ids, attention_mask=(ids != tok.pad_token_id).long(), max_new_tokens=20,
-                                  do_sample=False, eos_token_id=stop, pad_token_id=tok.pad_token_id)[:, width:]
+        ref = tiny_model.generate(
+            ids,
+            attention_mask=(ids != tok.pad_token_id).long(),
+            max_new_tokens=20,
+            do_sample=False,
+            eos_token_id=stop,
+            pad_token_id=tok.pad_token_id,
+        )[:, width:]
     for g, row in zip(ours, ref, strict=True):
         assert list(g.tokens) == row[: len(g.tokens)].tolist()
         assert g.stopped == (g.tokens[-1] == stop)
@@ -30,16 +44,36 @@ def test_greedy_equals_generate(tiny_model, prompts, fast):
 def test_limits_stops_order_and_determinism(tiny_model, prompts):
     limits = [1 + i % 4 for i in range(len(prompts))]
     stops = list(range(0, 120))  # most tokens stop
-    out = sample(tiny_model, prompts, n=3, temperature=1.0, max_new_tokens=limits, stop_ids=stops,
-                 batch_size=7, seed=3, progress=False)
-    assert [(g.prompt_index, g.sample_index) for g in out] == [(i, j) for i in range(len(prompts)) for j in range(3)]
+    out = sample(
+        tiny_model,
+        prompts,
+        n=3,
+        temperature=1.0,
+        max_new_tokens=limits,
+        stop_ids=stops,
+        batch_size=7,
+        seed=3,
+        progress=False,
+    )
+    assert [(g.prompt_index, g.sample_index) for g in out] == [
+        (i, j) for i in range(len(prompts)) for j in range(3)
+    ]
     for g in out:
         assert 1 <= g.n_generated <= limits[g.prompt_index]
         assert g.stopped == (g.tokens[-1] in stops)
         assert all(t not in stops for t in g.tokens[:-1])
         assert g.n_prompt_tokens == len(prompts[g.prompt_index])
-    again = sample(tiny_model, prompts, n=3, temperature=1.0, max_new_tokens=limits, stop_ids=stops,
-                   batch_size=7, seed=3, progress=False)
+    again = sample(
+        tiny_model,
+        prompts,
+        n=3,
+        temperature=1.0,
+        max_new_tokens=limits,
+        stop_ids=stops,
+        batch_size=7,
+        seed=3,
+        progress=False,
+    )
     assert out == again
 
 

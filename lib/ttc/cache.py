@@ -46,7 +46,9 @@ def _canonical(obj: Any) -> Any:
 
 def artifact_key(kind: str, inputs: Any, version: int = 1) -> str:
     """Stable hash of everything an artifact depends on."""
-    blob = json.dumps({"kind": kind, "version": version, "inputs": _canonical(inputs)}, sort_keys=True)
+    blob = json.dumps(
+        {"kind": kind, "version": version, "inputs": _canonical(inputs)}, sort_keys=True
+    )
     return hashlib.sha256(blob.encode()).hexdigest()[:20]
 
 
@@ -64,8 +66,13 @@ def _write_manifest(directory: Path, kind: str, inputs: Any, version: int) -> No
         for p in sorted(directory.rglob("*"))
         if p.is_file() and p.name != MANIFEST
     }
-    manifest = {"kind": kind, "version": version, "inputs": _canonical(inputs), "files": files,
-                "created": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    manifest = {
+        "kind": kind,
+        "version": version,
+        "inputs": _canonical(inputs),
+        "files": files,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
+    }
     tmp = directory / (MANIFEST + ".tmp")
     tmp.write_text(json.dumps(manifest, indent=1))
     os.replace(tmp, directory / MANIFEST)
@@ -96,8 +103,14 @@ def lookup(kind: str, inputs: Any, version: int = 1, root: Path | None = None) -
     return final if final.exists() and verify(final) is None else None
 
 
-def artifact(kind: str, inputs: Any, build: Callable[[Path], None], version: int = 1,
-             root: Path | None = None, quiet: bool = False) -> Path:
+def artifact(
+    kind: str,
+    inputs: Any,
+    build: Callable[[Path], None],
+    version: int = 1,
+    root: Path | None = None,
+    quiet: bool = False,
+) -> Path:
     """The finished directory for (kind, inputs, version), calling `build(workdir)` if needed."""
     root = Path(root) if root is not None else cache_root()
     key = artifact_key(kind, inputs, version)
@@ -137,8 +150,9 @@ def _json_default(obj: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
 
 
-def cached_json(kind: str, inputs: Any, compute: Callable[[], Any], version: int = 1,
-                root: Path | None = None) -> Any:
+def cached_json(
+    kind: str, inputs: Any, compute: Callable[[], Any], version: int = 1, root: Path | None = None
+) -> Any:
     """A JSON-serialisable result, computed once per inputs."""
 
     def build(work: Path) -> None:

@@ -35,26 +35,42 @@ class TaskConfig:
     n_names: int = 30  # size of the variable-name pool a problem draws from (<= 100)
     levels: tuple[int, ...] = (1, 2, 3, 4)  # nominal levels = number of necessary operations
     distractors: tuple[int, int] = (0, 0)  # inclusive range of distractor equations
-    lure_frac: float = 0.0  # share of distractors that copy a necessary equation, one operand swapped
+    lure_frac: float = (
+        0.0  # share of distractors that copy a necessary equation, one operand swapped
+    )
     reuse_frac: float = 0.3  # chance an operand slot reuses an existing variable (DAG, not tree)
     order: str = "topological"  # prompt order: "topological" (leaves first) or "shuffled"
     step_format: str = "verbose"  # "verbose" (every value shown) or "terse" (result only)
 
     def validate(self) -> None:
-        _check(self.modulus in range(2, 98), "task.modulus must be in 2..97 (the vocabulary holds 0..96)")
-        _check(set(self.operators) <= {"+", "-", "*"} and self.operators, "task.operators: a non-empty subset of + - *")
+        _check(
+            self.modulus in range(2, 98),
+            "task.modulus must be in 2..97 (the vocabulary holds 0..96)",
+        )
+        _check(
+            set(self.operators) <= {"+", "-", "*"} and self.operators,
+            "task.operators: a non-empty subset of + - *",
+        )
         _check(1 <= self.n_names <= 100, "task.n_names must be in 1..100")
         _check(self.levels and min(self.levels) >= 1, "task.levels: positive numbers of operations")
-        _check(list(self.levels) == sorted(set(self.levels)), "task.levels must be increasing and distinct")
+        _check(
+            list(self.levels) == sorted(set(self.levels)),
+            "task.levels must be increasing and distinct",
+        )
         lo, hi = self.distractors
-        _check(0 <= lo <= hi, "task.distractors: an inclusive range [min, max] with 0 <= min <= max")
+        _check(
+            0 <= lo <= hi, "task.distractors: an inclusive range [min, max] with 0 <= min <= max"
+        )
         _check(0.0 <= self.lure_frac <= 1.0, "task.lure_frac must be in [0, 1]")
         _check(0.0 <= self.reuse_frac <= 1.0, "task.reuse_frac must be in [0, 1]")
         _check(self.order in ("topological", "shuffled"), "task.order: 'topological' or 'shuffled'")
         _check(self.step_format in ("verbose", "terse"), "task.step_format: 'verbose' or 'terse'")
         # each problem needs names for up to 2 leaves per op plus op nodes plus distractors
         need = 3 * max(self.levels) + 1 + hi
-        _check(self.n_names >= need, f"task.n_names={self.n_names} is too small: up to {need} variables per problem")
+        _check(
+            self.n_names >= need,
+            f"task.n_names={self.n_names} is too small: up to {need} variables per problem",
+        )
 
 
 @dataclass(frozen=True)
@@ -83,8 +99,13 @@ class ModelSpec:
     lr: float = 2e-3
 
     def validate(self) -> None:
-        _check(self.d_model % self.n_heads == 0, f"model {self.name}: d_model must divide by n_heads")
-        _check((self.d_model // self.n_heads) % 2 == 0, f"model {self.name}: head dim must be even (RoPE)")
+        _check(
+            self.d_model % self.n_heads == 0, f"model {self.name}: d_model must divide by n_heads"
+        )
+        _check(
+            (self.d_model // self.n_heads) % 2 == 0,
+            f"model {self.name}: head dim must be even (RoPE)",
+        )
         _check(self.lr > 0, f"model {self.name}: lr must be positive")
 
 
@@ -103,10 +124,18 @@ class TrainConfig:
     eval_points: int = 8  # validation loss-by-role measurements over training
 
     def validate(self) -> None:
-        _check(self.tokens > 0 and self.batch_size > 0, "train.tokens and train.batch_size must be positive")
-        _check(0 <= self.warmup_frac < 1 and 0 <= self.min_lr_frac <= 1, "train: warmup_frac in [0,1), min_lr_frac in [0,1]")
-        _check(list(self.checkpoints) == sorted(self.checkpoints) and self.checkpoints[-1] == 1.0,
-               "train.checkpoints: increasing fractions of the token budget ending with 1.0")
+        _check(
+            self.tokens > 0 and self.batch_size > 0,
+            "train.tokens and train.batch_size must be positive",
+        )
+        _check(
+            0 <= self.warmup_frac < 1 and 0 <= self.min_lr_frac <= 1,
+            "train: warmup_frac in [0,1), min_lr_frac in [0,1]",
+        )
+        _check(
+            list(self.checkpoints) == sorted(self.checkpoints) and self.checkpoints[-1] == 1.0,
+            "train.checkpoints: increasing fractions of the token budget ending with 1.0",
+        )
         _check(self.eval_points >= 1, "train.eval_points must be >= 1")
 
 
@@ -138,11 +167,19 @@ class Profile:
         self.splits.validate()
         self.train.validate()
         names = [m.name for m in self.ladder]
-        _check(len(names) == len(set(names)) and names, "ladder: model names must be unique and non-empty")
+        _check(
+            len(names) == len(set(names)) and names,
+            "ladder: model names must be unique and non-empty",
+        )
         for spec in self.ladder:
             spec.validate()
-        _check(self.base_model in names, f"base_model {self.base_model!r} is not in the ladder {names}")
-        _check(self.large_model in names, f"large_model {self.large_model!r} is not in the ladder {names}")
+        _check(
+            self.base_model in names, f"base_model {self.base_model!r} is not in the ladder {names}"
+        )
+        _check(
+            self.large_model in names,
+            f"large_model {self.large_model!r} is not in the ladder {names}",
+        )
         _check(self.cell_timeout_s > 0, "cell_timeout_s must be positive")
 
     def model(self, name: str) -> ModelSpec:
@@ -192,7 +229,9 @@ def _coerce(tp: Any, value: Any, where: str) -> Any:
             return tuple(_coerce(args[0], v, f"{where}[{i}]") for i, v in enumerate(value))
         if len(value) != len(args):
             raise ConfigError(f"{where}: expected {len(args)} items, got {len(value)}")
-        return tuple(_coerce(a, v, f"{where}[{i}]") for i, (a, v) in enumerate(zip(args, value, strict=True)))
+        return tuple(
+            _coerce(a, v, f"{where}[{i}]") for i, (a, v) in enumerate(zip(args, value, strict=True))
+        )
     if origin is dict:
         if not isinstance(value, dict):
             raise ConfigError(f"{where}: expected a mapping, got {value!r}")
@@ -202,11 +241,17 @@ def _coerce(tp: Any, value: Any, where: str) -> Any:
         raise ConfigError(f"{where}: union types are not supported in profiles")
     if tp is bool:
         if not isinstance(value, bool):
-            raise ConfigError(f"{where}: expected true/false, got {value!r} ({type(value).__name__})")
+            raise ConfigError(
+                f"{where}: expected true/false, got {value!r} ({type(value).__name__})"
+            )
         return value
     if tp is int:
-        if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, float) and value.is_integer())):
-            raise ConfigError(f"{where}: expected an integer, got {value!r} ({type(value).__name__})")
+        if isinstance(value, bool) or not (
+            isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+        ):
+            raise ConfigError(
+                f"{where}: expected an integer, got {value!r} ({type(value).__name__})"
+            )
         return int(value)
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, int | float):

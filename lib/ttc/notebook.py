@@ -52,8 +52,13 @@ class Run:
     def write_results(self, results: dict[str, Any]) -> Path:
         """`data/results/<profile>/<notebook>.json`, with the run's provenance."""
         path = self.results_dir / f"{self.notebook}.json"
-        payload = {"notebook": self.notebook, "profile": self.profile.name, "device": self.device,
-                   "wall_s": round(time.perf_counter() - self.started, 1), **results}
+        payload = {
+            "notebook": self.notebook,
+            "profile": self.profile.name,
+            "device": self.device,
+            "wall_s": round(time.perf_counter() - self.started, 1),
+            **results,
+        }
         write_json_atomic(path, payload)
         return path
 
@@ -63,25 +68,39 @@ class Run:
 
 def notebook_parameters(namespace: dict[str, Any]) -> dict[str, Any]:
     """The literal globals defined so far: the parameters cell plus anything papermill injected."""
-    return {k: v for k, v in namespace.items()
-            if not k.startswith("_") and k not in _IPYTHON_NAMES
-            and not callable(v) and not isinstance(v, ModuleType)}
+    return {
+        k: v
+        for k, v in namespace.items()
+        if not k.startswith("_")
+        and k not in _IPYTHON_NAMES
+        and not callable(v)
+        and not isinstance(v, ModuleType)
+    }
 
 
 def validate_parameters(params: dict[str, Any]) -> tuple[str, dict]:
     for name, value in params.items():
         if name not in PARAMETERS:
-            raise ConfigError(f"unknown notebook parameter {name!r}; notebooks take {sorted(PARAMETERS)} "
-                              "(profile settings go in params/<profile>.yaml or `overrides`)")
+            raise ConfigError(
+                f"unknown notebook parameter {name!r}; notebooks take {sorted(PARAMETERS)} "
+                "(profile settings go in params/<profile>.yaml or `overrides`)"
+            )
         if not isinstance(value, PARAMETERS[name]):
-            raise ConfigError(f"parameter {name!r} must be a {PARAMETERS[name].__name__}, got {value!r}")
+            raise ConfigError(
+                f"parameter {name!r} must be a {PARAMETERS[name].__name__}, got {value!r}"
+            )
     return params.get("profile", "smoke"), params.get("overrides", {})
 
 
 def _git_commit() -> str:
     try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True,
-                             text=True, timeout=5)
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
         return out.stdout.strip() or "unknown"
     except (OSError, subprocess.SubprocessError):
         return "unknown"
@@ -97,8 +116,10 @@ def setup(namespace: dict[str, Any], notebook: str) -> Run:
     run = Run(notebook, profile, runtime.device())
     budget = profile.budget_minutes.get(notebook)
     print(f"{notebook} | profile {profile.name}: {profile.description}")
-    print(f"device {run.device} ({threads} threads) | torch {torch.__version__} | transformers "
-          f"{transformers.__version__} | python {platform.python_version()} | commit {_git_commit()}")
+    print(
+        f"device {run.device} ({threads} threads) | torch {torch.__version__} | transformers "
+        f"{transformers.__version__} | python {platform.python_version()} | commit {_git_commit()}"
+    )
     if budget is not None:
         print(f"wall-time budget for this notebook in this profile: {budget:g} min")
     if overrides:

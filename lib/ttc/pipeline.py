@@ -52,13 +52,20 @@ def run(profile: str, only: str | None = None, output_dir: Path | None = None) -
         start = time.perf_counter()
         try:
             papermill.execute_notebook(
-                str(nb), str(out_dir / nb.name), parameters={"profile": profile}, kernel_name="python3",
-                cwd=str(NOTEBOOKS_DIR), execution_timeout=cfg.cell_timeout_s, progress_bar=False,
+                str(nb),
+                str(out_dir / nb.name),
+                parameters={"profile": profile},
+                kernel_name="python3",
+                cwd=str(NOTEBOOKS_DIR),
+                execution_timeout=cfg.cell_timeout_s,
+                progress_bar=False,
                 log_output=False,
             )
         except papermill.PapermillExecutionError as err:
-            raise SystemExit(f"{nb.name} failed in cell {err.exec_count} ({err.ename}: {err.evalue}); "
-                             f"see {out_dir / nb.name}") from err
+            raise SystemExit(
+                f"{nb.name} failed in cell {err.exec_count} ({err.ename}: {err.evalue}); "
+                f"see {out_dir / nb.name}"
+            ) from err
         timing[nb.stem] = round(time.perf_counter() - start, 1)
         print(f"    done in {timing[nb.stem]:.0f} s", flush=True)
     _record_timing(profile, timing)
@@ -70,13 +77,22 @@ def _record_timing(profile: str, timing: dict[str, float]) -> None:
     path = results_dir(profile) / "pipeline_timing.json"
     previous = json.loads(path.read_text())["wall_s"] if path.exists() else {}
     merged = {**previous, **timing}
-    write_json_atomic(path, {"profile": profile, "device": runtime.device(), "wall_s": dict(sorted(merged.items())),
-                             "total_s": round(sum(merged.values()), 1)})
+    write_json_atomic(
+        path,
+        {
+            "profile": profile,
+            "device": runtime.device(),
+            "wall_s": dict(sorted(merged.items())),
+            "total_s": round(sum(merged.values()), 1),
+        },
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--profile", default="auto", help="auto (full with CUDA, else cpu), smoke, cpu or full")
+    parser.add_argument(
+        "--profile", default="auto", help="auto (full with CUDA, else cpu), smoke, cpu or full"
+    )
     parser.add_argument("--only", default=None, help="run one notebook by number, e.g. 02")
     args = parser.parse_args(argv)
     profile = resolve_profile(args.profile)

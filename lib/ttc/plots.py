@@ -13,9 +13,18 @@ PALETTE = "colorblind"
 
 
 def set_theme() -> None:
-    sns.set_theme(context="notebook", style="whitegrid", palette=PALETTE,
-                  rc={"figure.dpi": 110, "savefig.dpi": 160, "axes.titleweight": "bold",
-                      "axes.spines.top": False, "axes.spines.right": False})
+    sns.set_theme(
+        context="notebook",
+        style="whitegrid",
+        palette=PALETTE,
+        rc={
+            "figure.dpi": 110,
+            "savefig.dpi": 160,
+            "axes.titleweight": "bold",
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+        },
+    )
 
 
 def save_figure(fig: plt.Figure, profile: str, name: str) -> Path:

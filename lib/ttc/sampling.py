@@ -61,6 +61,19 @@ class _LlamaDecoder:
         self.scaling = getattr(model.model.rotary_emb, "attention_scaling", 1.0)
         p = next(model.parameters())
         self.device, self.dtype = p.device, p.dtype
+        if getattr(cfg, "hidden_act", "silu") != "silu":
+            raise ValueError("the lean decoder supports SwiGLU (silu) MLPs only")
+        # one matmul for q, k, v and one for gate, up: fewer kernel launches per token
+        self.qkv = [
+            _fused(layer.self_attn.q_proj, layer.self_attn.k_proj, layer.self_attn.v_proj)
+            for layer in self.layers
+        ]
+        self.gate_up = [_fused(layer.mlp.gate_proj, layer.mlp.up_proj) for layer in self.layers]
+        self.split_qkv = [
+            self.n_heads * self.head_dim,
+            self.n_kv * self.head_dim,
+            self.n_kv * self.head_dim,
+        ]
 
     def start(self, prompts: list[list[int]], capacity: int, pad_id: int):
         """Prefill left-padded prompts; returns the last-position logits."""
@@ -68,13 +81,15 @@ class _LlamaDecoder:
         ids = torch.full((len(prompts), width), pad_id, dtype=torch.long)
         valid = torch.zeros((len(prompts), width), dtype=torch.bool)
         for i, p in enumerate(prompts):
-            ids[i, width - len(p):] = torch.tensor(p)
-            valid[i, width - len(p):] = True
+            ids[i, width - len(p) :] = torch.tensor(p)
+            valid[i, width - len(p) :] = True
         ids, valid = ids.to(self.device), valid.to(self.device)
         shape = (len(self.layers), len(prompts), self.n_kv, width + capacity, self.head_dim)
         self.k = torch.zeros(shape, device=self.device, dtype=self.dtype)
         self.v = torch.zeros(shape, device=self.device, dtype=self.dtype)
-        self.valid = torch.zeros((len(prompts), width + capacity), dtype=torch.bool, device=self.device)
+        self.valid = torch.zeros(
+            (len(prompts), width + capacity), dtype=torch.bool, device=self.device
+        )
         self.valid[:, :width] = valid
         self.pos = valid.sum(1)  # next position of every row
         self.t = 0
@@ -111,11 +126,11 @@ class _LlamaDecoder:
         h = model.embed_tokens(ids)
         b = ids.shape[0]
         for li, layer in enumerate(self.layers):
-            attn = layer.self_attn
-            x = layer.input_layernorm(h)
-            q = attn.q_proj(x).view(b, n, -1, self.head_dim).transpose(1, 2)
-            k = attn.k_proj(x).view(b, n, -1, self.head_dim).transpose(1, 2)
-            v = attn.v_proj(x).view(b, n, -1, self.head_dim).transpose(1, 2)
+            x = _rms_norm(h, layer.input_layernorm)
+            q, k, v = (
+                t.view(b, n, -1, self.head_dim).transpose(1, 2)
+                for t in F.linear(x, *self.qkv[li]).split(self.split_qkv, -1)
+            )
             q = q * cos + _rotate_half(q) * sin
             k = k * cos + _rotate_half(k) * sin
             self.k[li, :, :, start:end] = k
@@ -125,10 +140,36 @@ class _LlamaDecoder:
                 rep = self.n_heads // self.n_kv
                 keys, values = keys.repeat_interleave(rep, 1), values.repeat_interleave(rep, 1)
             o = F.scaled_dot_product_attention(q, keys, values, attn_mask=mask)
-            h = h + attn.o_proj(o.transpose(1, 2).reshape(b, n, -1))
-            h = h + layer.mlp(layer.post_attention_layernorm(h))
+            h = h + layer.self_attn.o_proj(o.transpose(1, 2).reshape(b, n, -1))
+            gate, up = F.linear(
+                _rms_norm(h, layer.post_attention_layernorm), *self.gate_up[li]
+            ).chunk(2, -1)
+            h = h + layer.mlp.down_proj(F.silu(gate) * up)
         self.t = end
-        return self.model.lm_head(model.norm(h[:, -1])).float()
+        return self.model.lm_head(_rms_norm(h[:, -1], model.norm)).float()
+
+
+def _fused(*linears):
+    """Concatenated weight (and bias, if any) of linear layers that read the same input."""
+    weight = torch.cat([lin.weight for lin in linears])
+    biases = [lin.bias for lin in linears]
+    bias = (
+        None
+        if all(b is None for b in biases)
+        else torch.cat(
+            [
+                b
+                if b is not None
+                else torch.zeros(lin.out_features, device=weight.device, dtype=weight.dtype)
+                for b, lin in zip(biases, linears, strict=True)
+            ]
+        )
+    )
+    return weight, bias
+
+
+def _rms_norm(x, norm):
+    return F.rms_norm(x, (x.shape[-1],), norm.weight, norm.variance_epsilon)
 
 
 def _rotate_half(x):
@@ -148,20 +189,31 @@ class _GenericDecoder:
         ids = torch.full((len(prompts), width), pad_id, dtype=torch.long)
         mask = torch.zeros((len(prompts), width), dtype=torch.long)
         for i, p in enumerate(prompts):
-            ids[i, width - len(p):] = torch.tensor(p)
-            mask[i, width - len(p):] = 1
+            ids[i, width - len(p) :] = torch.tensor(p)
+            mask[i, width - len(p) :] = 1
         self.mask = mask.to(self.device)
         self.pos = self.mask.sum(1)
         self.cache = DynamicCache()
         positions = (self.mask.cumsum(1) - 1).clamp(min=0)
-        out = self.model(input_ids=ids.to(self.device), attention_mask=self.mask, position_ids=positions,
-                         past_key_values=self.cache, use_cache=True, logits_to_keep=1)
+        out = self.model(
+            input_ids=ids.to(self.device),
+            attention_mask=self.mask,
+            position_ids=positions,
+            past_key_values=self.cache,
+            use_cache=True,
+            logits_to_keep=1,
+        )
         return out.logits[:, -1].float()
 
     def step(self, tokens: torch.Tensor):
         self.mask = torch.cat([self.mask, torch.ones_like(self.mask[:, :1])], 1)
-        out = self.model(input_ids=tokens[:, None], attention_mask=self.mask, position_ids=self.pos[:, None],
-                         past_key_values=self.cache, use_cache=True)
+        out = self.model(
+            input_ids=tokens[:, None],
+            attention_mask=self.mask,
+            position_ids=self.pos[:, None],
+            past_key_values=self.cache,
+            use_cache=True,
+        )
         self.pos = self.pos + 1
         return out.logits[:, -1].float()
 
@@ -176,7 +228,9 @@ def make_decoder(model, fast: bool | None = None):
     return _LlamaDecoder(model) if use_fast else _GenericDecoder(model)
 
 
-def _pick(logits: torch.Tensor, temperature: float, generator: torch.Generator | None) -> torch.Tensor:
+def _pick(
+    logits: torch.Tensor, temperature: float, generator: torch.Generator | None
+) -> torch.Tensor:
     if temperature <= 0:
         return logits.argmax(-1)
     probs = torch.softmax(logits / temperature, -1)
@@ -184,10 +238,21 @@ def _pick(logits: torch.Tensor, temperature: float, generator: torch.Generator |
 
 
 @torch.inference_mode()
-def sample(model, prompts: Sequence[Sequence[int]], *, n: int = 1, temperature: float = 1.0,
-           max_new_tokens: int | Sequence[int] = 64, stop_ids: Sequence[int] = (), pad_id: int = 0,
-           batch_size: int = 64, seed: int = 0, fast: bool | None = None,
-           progress: bool = True, desc: str = "sampling") -> list[Generation]:
+def sample(
+    model,
+    prompts: Sequence[Sequence[int]],
+    *,
+    n: int = 1,
+    temperature: float = 1.0,
+    max_new_tokens: int | Sequence[int] = 64,
+    stop_ids: Sequence[int] = (),
+    pad_id: int = 0,
+    batch_size: int = 64,
+    seed: int = 0,
+    fast: bool | None = None,
+    progress: bool = True,
+    desc: str = "sampling",
+) -> list[Generation]:
     """`n` continuations of every prompt, stopping at any of `stop_ids` or `max_new_tokens`.
 
     `max_new_tokens` may be given per prompt. Results come back ordered by (prompt, sample).
@@ -198,7 +263,9 @@ def sample(model, prompts: Sequence[Sequence[int]], *, n: int = 1, temperature: 
     prompts = [list(p) for p in prompts]
     if any(len(p) == 0 for p in prompts):
         raise ValueError("every prompt needs at least one token")
-    limits = [max_new_tokens] * len(prompts) if isinstance(max_new_tokens, int) else list(max_new_tokens)
+    limits = (
+        [max_new_tokens] * len(prompts) if isinstance(max_new_tokens, int) else list(max_new_tokens)
+    )
     if len(limits) != len(prompts) or min(limits, default=1) < 1:
         raise ValueError("max_new_tokens: one positive limit, or one per prompt")
     decoder = make_decoder(model, fast)
@@ -209,33 +276,38 @@ def sample(model, prompts: Sequence[Sequence[int]], *, n: int = 1, temperature: 
     results: list[Generation] = []
     bar = tqdm(total=len(jobs), desc=desc, unit="gen", disable=not progress, leave=False)
     for b0 in range(0, len(jobs), batch_size):
-        batch = jobs[b0:b0 + batch_size]
+        batch = jobs[b0 : b0 + batch_size]
         unique = sorted({i for i, _ in batch})
         row_of = {i: r for r, i in enumerate(unique)}
         logits = decoder.start([prompts[i] for i in unique], max(limits[i] for i in unique), pad_id)
         rows = torch.tensor([row_of[i] for i, _ in batch], device=device)
         decoder.select(rows)  # fork each prompt's cache for its samples
         logits = logits[rows]
-        active = list(range(len(batch)))  # job slots still decoding, in row order
+        rows_slot: list[int | None] = list(
+            range(len(batch))
+        )  # job slot of each row; None once it stopped
         out: list[list[int]] = [[] for _ in batch]
         stopped = [False] * len(batch)
-        limit = torch.tensor([limits[batch[s][0]] for s in active], device=device)
-        while active:
+        n_live = len(batch)
+        while True:
             tokens = _pick(logits, temperature, generator)
-            done = torch.isin(tokens, stops) if len(stops) else torch.zeros_like(tokens, dtype=torch.bool)
-            for r, slot in enumerate(active):
-                out[slot].append(int(tokens[r]))
-            stopped_now = done.tolist()
-            for r, slot in enumerate(active):
-                stopped[slot] = stopped_now[r]
-            finished = done | (torch.tensor([len(out[s]) for s in active], device=device) >= limit)
-            if finished.all():
+            is_stop = torch.isin(tokens, stops).tolist() if len(stops) else [False] * len(rows_slot)
+            for r, (slot, token) in enumerate(zip(rows_slot, tokens.tolist(), strict=True)):
+                if slot is None:
+                    continue
+                out[slot].append(token)
+                if is_stop[r] or len(out[slot]) >= limits[batch[slot][0]]:
+                    stopped[slot] = is_stop[r]
+                    rows_slot[r] = None
+                    n_live -= 1
+            if n_live == 0:
                 break
-            if finished.any():
-                keep = (~finished).nonzero().squeeze(1)
-                active = [active[r] for r in keep.tolist()]
-                decoder.select(keep)
-                tokens, limit = tokens[keep], limit[keep]
+            # Stopped rows leave the batch in groups: a compaction copies the whole KV cache.
+            if len(rows_slot) - n_live >= max(1, len(rows_slot) // 8):
+                keep = [r for r, slot in enumerate(rows_slot) if slot is not None]
+                decoder.select(torch.tensor(keep, device=device))
+                rows_slot = [rows_slot[r] for r in keep]
+                tokens = tokens[keep]
             logits = decoder.step(tokens)
         for slot, (i, j) in enumerate(batch):
             results.append(Generation(i, j, tuple(out[slot]), stopped[slot], len(prompts[i])))

@@ -45,6 +45,7 @@ def _require(kind: str, inputs, version: int, notebook: str) -> Path:
 
 # --- data (notebook 01) ---------------------------------------------------------------
 
+
 def _splits_inputs(profile: Profile) -> dict:
     return {"task": asdict(profile.task), "splits": asdict(profile.splits), "seed": profile.seed}
 
@@ -73,8 +74,10 @@ def build_pretraining_corpus(profile: Profile) -> dict[str, np.ndarray]:
     splits = build_splits(profile)
 
     def build(work: Path) -> None:
-        save_file(build_corpus(profile.task, profile.seed, profile.train.tokens, splits.keys()),
-                  str(work / "corpus.safetensors"))
+        save_file(
+            build_corpus(profile.task, profile.seed, profile.train.tokens, splits.keys()),
+            str(work / "corpus.safetensors"),
+        )
 
     cache.artifact("corpus", _corpus_inputs(profile), build, CORPUS_VERSION)
     return load_pretraining_corpus(profile)
@@ -87,15 +90,24 @@ def load_pretraining_corpus(profile: Profile) -> dict[str, np.ndarray]:
 
 # --- base models (notebook 02) --------------------------------------------------------
 
+
 def _pretrain_inputs(profile: Profile, name: str) -> dict:
-    return {"corpus": _corpus_inputs(profile), "model": asdict(profile.model(name)),
-            "train": asdict(profile.train), "eval": asdict(profile.eval)}
+    return {
+        "corpus": _corpus_inputs(profile),
+        "model": asdict(profile.model(name)),
+        "train": asdict(profile.train),
+        "eval": asdict(profile.eval),
+    }
 
 
 def loss_probe(profile: Profile, splits: Splits) -> list:
     """The fixed validation subset on which loss by role is tracked during training."""
     k = profile.eval.loss_problems_per_level
-    return [p for level in profile.task.levels for p in [q for q in splits.validation if q.n_ops == level][:k]]
+    return [
+        p
+        for level in profile.task.levels
+        for p in [q for q in splits.validation if q.n_ops == level][:k]
+    ]
 
 
 def train_model(profile: Profile, name: str, device: str) -> Path:
@@ -105,8 +117,17 @@ def train_model(profile: Profile, name: str, device: str) -> Path:
 
     def build(work: Path) -> None:
         corpus = load_pretraining_corpus(profile)
-        pretrain(profile.model(name), profile.train, corpus, work, profile.seed, device,
-                 evaluate=lambda model: {"role_loss": role_losses(model, probe, profile.eval.batch_size)})
+        pretrain(
+            profile.model(name),
+            profile.train,
+            corpus,
+            work,
+            profile.seed,
+            device,
+            evaluate=lambda model: {
+                "role_loss": role_losses(model, probe, profile.eval.batch_size)
+            },
+        )
 
     return cache.artifact("pretrain", _pretrain_inputs(profile, name), build, PRETRAIN_VERSION)
 
@@ -121,10 +142,20 @@ def ladder_metrics(profile: Profile) -> pd.DataFrame:
     rows = []
     for spec in profile.ladder:
         m = read_metrics(model_run(profile, spec.name))
-        rows.append({"model": spec.name, "d_model": spec.d_model, "n_layers": spec.n_layers,
-                     "n_params": m["n_params"], "tokens": m["tokens_seen"], "flops_6nd": m["flops_6nd"],
-                     "flops_counted": m["flops_counted"], "tokens_per_s": m["tokens_per_s"],
-                     "wall_s": m["wall_s"], "device": m["device"]})
+        rows.append(
+            {
+                "model": spec.name,
+                "d_model": spec.d_model,
+                "n_layers": spec.n_layers,
+                "n_params": m["n_params"],
+                "tokens": m["tokens_seen"],
+                "flops_6nd": m["flops_6nd"],
+                "flops_counted": m["flops_counted"],
+                "tokens_per_s": m["tokens_per_s"],
+                "wall_s": m["wall_s"],
+                "device": m["device"],
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -135,13 +166,17 @@ def checkpoint_pass_at_1(profile: Profile, name: str, device: str) -> pd.DataFra
     splits = load_splits(profile)
     frames = []
     for ckpt in metrics["checkpoints"]:
+
         def compute(ckpt=ckpt):
             model = load_model(run / ckpt["name"], device)
             frame = greedy_pass_at_1(model, splits.validation, profile.eval.batch_size)
             return frame.drop(columns="output").to_dict(orient="list")
 
-        inputs = {"run": _pretrain_inputs(profile, name), "checkpoint": ckpt["name"],
-                  "validation": _splits_inputs(profile)}
+        inputs = {
+            "run": _pretrain_inputs(profile, name),
+            "checkpoint": ckpt["name"],
+            "validation": _splits_inputs(profile),
+        }
         frame = pd.DataFrame(cache.cached_json("pass_at_1", inputs, compute, EVAL_VERSION))
         frame["model"] = name
         frame["checkpoint"] = ckpt["name"]
@@ -159,6 +194,9 @@ def training_history(profile: Profile) -> tuple[pd.DataFrame, pd.DataFrame]:
     for spec in profile.ladder:
         m = read_metrics(model_run(profile, spec.name))
         curves += [{"model": spec.name, **point} for point in m["curve"]]
-        roles += [{"model": spec.name, "tokens": e["tokens"], "role": role, "loss": loss}
-                  for e in m["evals"] for role, loss in e["role_loss"].items()]
+        roles += [
+            {"model": spec.name, "tokens": e["tokens"], "role": role, "loss": loss}
+            for e in m["evals"]
+            for role, loss in e["role_loss"].items()
+        ]
     return pd.DataFrame(curves), pd.DataFrame(roles)

@@ -27,7 +27,7 @@ def role_losses(model, problems: Sequence[Problem], batch_size: int = 64) -> dic
     sums = dict.fromkeys(ROLES, 0.0)
     counts = dict.fromkeys(ROLES, 0)
     for b0 in range(0, len(problems), batch_size):
-        chunk = problems[b0:b0 + batch_size]
+        chunk = problems[b0 : b0 + batch_size]
         solutions = [reference_solution(p) for p in chunk]
         prompts = encode([p.prompt_text() for p in chunk])
         sols = encode(solutions)
@@ -35,11 +35,13 @@ def role_losses(model, problems: Sequence[Problem], batch_size: int = 64) -> dic
         ids = torch.full((len(chunk), width), tok.pad_token_id, dtype=torch.long)
         for r, (a, b) in enumerate(zip(prompts, sols, strict=True)):
             ids[r, : len(a) + len(b)] = torch.tensor(a + b)
-        losses = token_losses(model, ids.to(device), (ids != tok.pad_token_id).to(device)).cpu().numpy()
+        losses = (
+            token_losses(model, ids.to(device), (ids != tok.pad_token_id).to(device)).cpu().numpy()
+        )
         for r, (p, a, sol) in enumerate(zip(chunk, prompts, solutions, strict=True)):
             roles = solution_roles(sol, p.step_format)
             # the loss at position t predicts token t + 1: solution token j sits at len(a) + j
-            row = losses[r, len(a) - 1: len(a) - 1 + len(roles)]
+            row = losses[r, len(a) - 1 : len(a) - 1 + len(roles)]
             for role, value in zip(roles, row, strict=True):
                 sums[role] += float(value)
                 counts[role] += 1
@@ -51,19 +53,35 @@ def max_solution_tokens(problem: Problem) -> int:
     return 2 * len(reference_solution(problem).split()) + 8
 
 
-def greedy_pass_at_1(model, problems: Sequence[Problem], batch_size: int = 64,
-                     progress: bool = True) -> pd.DataFrame:
+def greedy_pass_at_1(
+    model, problems: Sequence[Problem], batch_size: int = 64, progress: bool = True
+) -> pd.DataFrame:
     """One greedy solution per problem, graded by exact match; one row per problem."""
     tok = build_tokenizer()
     prompts = encode([p.prompt_text() for p in problems])
-    gens = sample(model, prompts, temperature=0.0, max_new_tokens=[max_solution_tokens(p) for p in problems],
-                  stop_ids=[tok.eos_token_id], pad_id=tok.pad_token_id, batch_size=batch_size,
-                  progress=progress, desc="greedy pass@1")
+    gens = sample(
+        model,
+        prompts,
+        temperature=0.0,
+        max_new_tokens=[max_solution_tokens(p) for p in problems],
+        stop_ids=[tok.eos_token_id],
+        pad_id=tok.pad_token_id,
+        batch_size=batch_size,
+        progress=progress,
+        desc="greedy pass@1",
+    )
     rows = []
     for p, g in zip(problems, gens, strict=True):
         text = tok.decode(list(g.tokens))
-        rows.append({"level": p.n_ops, "n_distract": p.n_distract, "correct": is_correct(p, text),
-                     "n_generated": g.n_generated, "output": text})
+        rows.append(
+            {
+                "level": p.n_ops,
+                "n_distract": p.n_distract,
+                "correct": is_correct(p, text),
+                "n_generated": g.n_generated,
+                "output": text,
+            }
+        )
     return pd.DataFrame(rows)
 
 

@@ -40,9 +40,9 @@ def length_bucketed_batches(lengths: np.ndarray, batch_size: int, seed: int) -> 
     window = batch_size * 64
     batches = []
     for w0 in range(0, len(order), window):
-        chunk = order[w0:w0 + window]
+        chunk = order[w0 : w0 + window]
         chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
-        batches += [chunk[i:i + batch_size] for i in range(0, len(chunk), batch_size)]
+        batches += [chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size)]
     return [batches[i] for i in rng.permutation(len(batches))]
 
 
@@ -54,7 +54,7 @@ def collate(corpus: dict[str, np.ndarray], rows: np.ndarray, pad_id: int):
     target = np.zeros((len(rows), width), dtype=bool)
     for r, (s, e, p) in enumerate(zip(starts, ends, corpus["prompt_lens"][rows], strict=True)):
         ids[r, : e - s] = corpus["ids"][s:e]
-        target[r, p: e - s] = True
+        target[r, p : e - s] = True
     ids_t = torch.from_numpy(ids)
     return ids_t, ids_t != pad_id, torch.from_numpy(target)
 
@@ -74,8 +74,16 @@ def lr_at(step: int, total: int, peak: float, cfg: TrainConfig) -> float:
     return peak * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
 
 
-def pretrain(spec: ModelSpec, cfg: TrainConfig, corpus: dict[str, np.ndarray], workdir: Path,
-             seed: int, device: str, evaluate=None, progress: bool = True) -> dict:
+def pretrain(
+    spec: ModelSpec,
+    cfg: TrainConfig,
+    corpus: dict[str, np.ndarray],
+    workdir: Path,
+    seed: int,
+    device: str,
+    evaluate=None,
+    progress: bool = True,
+) -> dict:
     """Train `spec` on `corpus` into `workdir`, resuming from `workdir/resume.pt` if present.
 
     `evaluate(model) -> dict` is called at `cfg.eval_points` evenly spaced points (and at the
@@ -87,8 +95,13 @@ def pretrain(spec: ModelSpec, cfg: TrainConfig, corpus: dict[str, np.ndarray], w
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
     no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
     optim = torch.optim.AdamW(
-        [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
-        lr=spec.lr, betas=cfg.betas, fused=device.startswith("cuda"),
+        [
+            {"params": decay, "weight_decay": cfg.weight_decay},
+            {"params": no_decay, "weight_decay": 0.0},
+        ],
+        lr=spec.lr,
+        betas=cfg.betas,
+        fused=device.startswith("cuda"),
     )
     lengths = np.diff(corpus["offsets"])
     batches = length_bucketed_batches(lengths, cfg.batch_size, seed)
@@ -97,10 +110,19 @@ def pretrain(spec: ModelSpec, cfg: TrainConfig, corpus: dict[str, np.ndarray], w
     cum_tokens = np.cumsum(batch_tokens)
     budget = int(cum_tokens[-1])
     ckpt_steps = {int(np.searchsorted(cum_tokens, f * budget)): f for f in cfg.checkpoints}
-    eval_steps = {int(np.searchsorted(cum_tokens, (i + 1) / cfg.eval_points * budget))
-                  for i in range(cfg.eval_points)}
+    eval_steps = {
+        int(np.searchsorted(cum_tokens, (i + 1) / cfg.eval_points * budget))
+        for i in range(cfg.eval_points)
+    }
     n_params = non_embedding_parameters(model)
-    state = {"step": 0, "curve": [], "evals": [], "wall_s": 0.0, "flops_counted": 0.0, "checkpoints": []}
+    state = {
+        "step": 0,
+        "curve": [],
+        "evals": [],
+        "wall_s": 0.0,
+        "flops_counted": 0.0,
+        "checkpoints": [],
+    }
     resume = workdir / RESUME_FILE
     if resume.exists():
         saved = torch.load(resume, map_location=device, weights_only=False)
@@ -108,11 +130,15 @@ def pretrain(spec: ModelSpec, cfg: TrainConfig, corpus: dict[str, np.ndarray], w
         optim.load_state_dict(saved["optim"])
         state = saved["state"]
         print(f"[pretrain] {spec.name}: resuming at step {state['step']}/{total_steps}")
-    autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device.startswith("cuda") else nullcontext()
+    autocast = (
+        torch.autocast("cuda", dtype=torch.bfloat16) if device.startswith("cuda") else nullcontext()
+    )
     model.train()
     t_start = time.perf_counter() - state["wall_s"]
     window_loss, window_targets, window_tokens, t_window = 0.0, 0, 0, time.perf_counter()
-    bar = tqdm(total=total_steps, initial=state["step"], desc=f"pretrain {spec.name}", disable=not progress)
+    bar = tqdm(
+        total=total_steps, initial=state["step"], desc=f"pretrain {spec.name}", disable=not progress
+    )
     for step in range(state["step"], total_steps):
         rows = batches[step]
         ids, attention, target = (t.to(device) for t in collate(corpus, rows, tok.pad_token_id))
@@ -127,7 +153,8 @@ def pretrain(spec: ModelSpec, cfg: TrainConfig, corpus: dict[str, np.ndarray], w
         torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
         optim.step()
         state["flops_counted"] += flops.training_flops_counted(
-            n_params, spec.n_layers, spec.d_model, len(tok), lengths[rows])
+            n_params, spec.n_layers, spec.d_model, len(tok), lengths[rows]
+        )
         n_targets = int(mask.sum())
         window_loss += loss.item() * n_targets
         window_targets += n_targets
@@ -135,13 +162,22 @@ def pretrain(spec: ModelSpec, cfg: TrainConfig, corpus: dict[str, np.ndarray], w
         done = step + 1
         if done % 25 == 0 or done == total_steps:
             now = time.perf_counter()
-            state["curve"].append({"step": done, "tokens": int(cum_tokens[step]), "loss": window_loss / window_targets,
-                                   "lr": optim.param_groups[0]["lr"], "tokens_per_s": window_tokens / (now - t_window)})
+            state["curve"].append(
+                {
+                    "step": done,
+                    "tokens": int(cum_tokens[step]),
+                    "loss": window_loss / window_targets,
+                    "lr": optim.param_groups[0]["lr"],
+                    "tokens_per_s": window_tokens / (now - t_window),
+                }
+            )
             window_loss, window_targets, window_tokens, t_window = 0.0, 0, 0, now
             bar.set_postfix(loss=f"{state['curve'][-1]['loss']:.3f}")
         if step in eval_steps and evaluate is not None:
             model.eval()
-            state["evals"].append({"step": done, "tokens": int(cum_tokens[step]), **evaluate(model)})
+            state["evals"].append(
+                {"step": done, "tokens": int(cum_tokens[step]), **evaluate(model)}
+            )
             model.train()
         if step in ckpt_steps:
             fraction = ckpt_steps[step]
@@ -149,14 +185,20 @@ def pretrain(spec: ModelSpec, cfg: TrainConfig, corpus: dict[str, np.ndarray], w
             model.save_pretrained(workdir / name, safe_serialization=True)
             tok.save_pretrained(workdir / name)
             tokens_seen = int(cum_tokens[step])
-            state["checkpoints"].append({
-                "name": name, "fraction": fraction, "tokens": tokens_seen,
-                "flops_6nd": flops.pretraining_flops(n_params, tokens_seen),
-                "flops_counted": state["flops_counted"],
-            })
+            state["checkpoints"].append(
+                {
+                    "name": name,
+                    "fraction": fraction,
+                    "tokens": tokens_seen,
+                    "flops_6nd": flops.pretraining_flops(n_params, tokens_seen),
+                    "flops_counted": state["flops_counted"],
+                }
+            )
             state["step"] = done
             state["wall_s"] = time.perf_counter() - t_start
-            torch.save({"model": model.state_dict(), "optim": optim.state_dict(), "state": state}, resume)
+            torch.save(
+                {"model": model.state_dict(), "optim": optim.state_dict(), "state": state}, resume
+            )
         bar.update(1)
     bar.close()
     wall = time.perf_counter() - t_start

@@ -13,19 +13,37 @@ from ..models.evaluate import standard_error
 def training_curves_figure(curves: pd.DataFrame) -> plt.Figure:
     fig, ax = plt.subplots(figsize=(6, 3.8))
     sns.lineplot(data=curves, x="tokens", y="loss", hue="model", ax=ax)
-    ax.set(xscale="log", yscale="log", title="Pretraining loss (solution tokens)", xlabel="tokens seen",
-           ylabel="cross-entropy (nats)")
+    ax.set(
+        xscale="log",
+        yscale="log",
+        title="Pretraining loss (solution tokens)",
+        xlabel="tokens seen",
+        ylabel="cross-entropy (nats)",
+    )
     return fig
 
 
 def role_loss_figure(roles: pd.DataFrame) -> plt.Figure:
     models = list(dict.fromkeys(roles["model"]))
-    fig, axes = plt.subplots(1, len(models), figsize=(5 * len(models), 3.8), sharey=True, squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(models), figsize=(5 * len(models), 3.8), sharey=True, squeeze=False
+    )
     for ax, model in zip(axes[0], models, strict=True):
-        sns.lineplot(data=roles[roles["model"] == model], x="tokens", y="loss", hue="role", marker="o", ax=ax,
-                     legend=ax is axes[0][-1])
-        ax.set(xscale="log", title=f"{model}: validation loss by token role",
-               xlabel="tokens seen", ylabel="nats per token")
+        sns.lineplot(
+            data=roles[roles["model"] == model],
+            x="tokens",
+            y="loss",
+            hue="role",
+            marker="o",
+            ax=ax,
+            legend=ax is axes[0][-1],
+        )
+        ax.set(
+            xscale="log",
+            title=f"{model}: validation loss by token role",
+            xlabel="tokens seen",
+            ylabel="nats per token",
+        )
         ax.set_ylim(bottom=0)
     sns.move_legend(axes[0][-1], "upper left", bbox_to_anchor=(1.02, 1))
     return fig
@@ -33,8 +51,13 @@ def role_loss_figure(roles: pd.DataFrame) -> plt.Figure:
 
 def pass_by_level(evals: pd.DataFrame) -> pd.DataFrame:
     """pass@1 with its standard error per model, checkpoint and level."""
-    table = (evals.groupby(["model", "checkpoint", "fraction", "tokens", "flops_6nd", "flops_counted", "level"])
-             ["correct"].agg(pass_at_1="mean", n="size").reset_index())
+    table = (
+        evals.groupby(
+            ["model", "checkpoint", "fraction", "tokens", "flops_6nd", "flops_counted", "level"]
+        )["correct"]
+        .agg(pass_at_1="mean", n="size")
+        .reset_index()
+    )
     table["se"] = standard_error(table["pass_at_1"], table["n"])
     return table
 
@@ -43,22 +66,42 @@ def pass_by_level_figure(table: pd.DataFrame, chance: float) -> plt.Figure:
     final = table[table["fraction"] == 1.0]
     fig, ax = plt.subplots(figsize=(6, 3.8))
     for model, frame in final.groupby("model", sort=False):
-        ax.errorbar(frame["level"], frame["pass_at_1"], yerr=frame["se"], marker="o", capsize=3, label=model)
+        ax.errorbar(
+            frame["level"], frame["pass_at_1"], yerr=frame["se"], marker="o", capsize=3, label=model
+        )
     ax.axhline(chance, color="0.5", ls=":", label=f"guessing (1/p = {chance:.3f})")
-    ax.set(title="Greedy pass@1 by level (validation)", xlabel="necessary operations (level)",
-           ylabel="pass@1", ylim=(-0.02, 1.02))
+    ax.set(
+        title="Greedy pass@1 by level (validation)",
+        xlabel="necessary operations (level)",
+        ylabel="pass@1",
+        ylim=(-0.02, 1.02),
+    )
     ax.legend()
     return fig
 
 
 def pass_vs_flops_figure(table: pd.DataFrame) -> plt.Figure:
     levels = sorted(table["level"].unique())
-    fig, axes = plt.subplots(1, len(levels), figsize=(2.6 * len(levels), 3.4), sharey=True, squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(levels), figsize=(2.6 * len(levels), 3.4), sharey=True, squeeze=False
+    )
     for ax, level in zip(axes[0], levels, strict=True):
         frame = table[table["level"] == level]
-        sns.lineplot(data=frame, x="flops_6nd", y="pass_at_1", hue="model", marker="o", ax=ax,
-                     legend=ax is axes[0][-1])
-        ax.set(xscale="log", title=f"level {level}", xlabel="pretraining FLOPs (6ND)", ylim=(-0.02, 1.02))
+        sns.lineplot(
+            data=frame,
+            x="flops_6nd",
+            y="pass_at_1",
+            hue="model",
+            marker="o",
+            ax=ax,
+            legend=ax is axes[0][-1],
+        )
+        ax.set(
+            xscale="log",
+            title=f"level {level}",
+            xlabel="pretraining FLOPs (6ND)",
+            ylim=(-0.02, 1.02),
+        )
         ax.xaxis.set_major_locator(plt.LogLocator(numticks=4))
     axes[0][0].set_ylabel("greedy pass@1")
     fig.suptitle("pass@1 against pretraining compute (checkpoints of every ladder model)")
@@ -73,8 +116,14 @@ def level_summary(table: pd.DataFrame, model: str) -> pd.DataFrame:
 
 def overall_pass(table: pd.DataFrame) -> pd.DataFrame:
     """Level-averaged pass@1 per model and checkpoint (levels weigh equally)."""
-    return (table.groupby(["model", "fraction", "tokens", "flops_6nd"])["pass_at_1"].mean()
-            .rename("mean_pass_at_1").reset_index().sort_values(["model", "fraction"]).pipe(_round))
+    return (
+        table.groupby(["model", "fraction", "tokens", "flops_6nd"])["pass_at_1"]
+        .mean()
+        .rename("mean_pass_at_1")
+        .reset_index()
+        .sort_values(["model", "fraction"])
+        .pipe(_round)
+    )
 
 
 def _round(frame: pd.DataFrame) -> pd.DataFrame:

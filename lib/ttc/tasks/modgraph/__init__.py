@@ -1,13 +1,37 @@
 """The modgraph task: generator, tokenizer, grader, exact step checker, splits."""
 
-from .checker import ROLES, check_steps, corruptions, extract_answer, is_correct, parse_solution, solution_roles
+from .checker import (
+    ROLES,
+    check_steps,
+    corruptions,
+    extract_answer,
+    is_correct,
+    parse_solution,
+    solution_roles,
+)
 from .generator import Equation, Problem, generate_problem, problem_from_dict, problem_to_dict
 from .splits import Splits, build_corpus, make_splits, reference_solution
 from .tokenizer import build_tokenizer, decode, encode, token_id
 
 __all__ = [
-    "ROLES", "Equation", "Problem", "Splits", "build_corpus", "build_tokenizer", "check_steps", "corruptions", "decode",
-    "encode", "extract_answer", "generate_problem", "is_correct", "make_splits", "parse_solution",
-    "problem_from_dict", "problem_to_dict",
-    "reference_solution", "solution_roles", "token_id",
+    "ROLES",
+    "Equation",
+    "Problem",
+    "Splits",
+    "build_corpus",
+    "build_tokenizer",
+    "check_steps",
+    "corruptions",
+    "decode",
+    "encode",
+    "extract_answer",
+    "generate_problem",
+    "is_correct",
+    "make_splits",
+    "parse_solution",
+    "problem_from_dict",
+    "problem_to_dict",
+    "reference_solution",
+    "solution_roles",
+    "token_id",
 ]

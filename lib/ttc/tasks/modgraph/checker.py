@@ -101,7 +101,10 @@ def _check_step(problem: Problem, step: tuple[str, ...], computed: set[str]) -> 
             return StepVerdict(False, "malformed")
         if (left, op, right) != (eq.left, eq.op, eq.right):
             return StepVerdict(False, "wrong definition")
-        if not (a.isdigit() and b.isdigit()) or (int(a), int(b)) != (problem.values[left], problem.values[right]):
+        if not (a.isdigit() and b.isdigit()) or (int(a), int(b)) != (
+            problem.values[left],
+            problem.values[right],
+        ):
             return StepVerdict(False, "wrong operand value")
         if OPS[op](int(a), int(b), problem.modulus) != result:
             return StepVerdict(False, "wrong arithmetic")
@@ -113,9 +116,28 @@ def _check_step(problem: Problem, step: tuple[str, ...], computed: set[str]) -> 
 
 
 # Roles of target tokens, for the validation loss split by skill (notebook 02).
-ROLES = ("step_variable", "operand_names", "operator", "operand_values", "result", "answer", "structure")
-_VERBOSE_ROLES = ("step_variable", "structure", "operand_names", "operator", "operand_names", "structure",
-                  "operand_values", "operator", "operand_values", "structure", "result")
+ROLES = (
+    "step_variable",
+    "operand_names",
+    "operator",
+    "operand_values",
+    "result",
+    "answer",
+    "structure",
+)
+_VERBOSE_ROLES = (
+    "step_variable",
+    "structure",
+    "operand_names",
+    "operator",
+    "operand_names",
+    "structure",
+    "operand_values",
+    "operator",
+    "operand_values",
+    "structure",
+    "result",
+)
 _TERSE_ROLES = ("step_variable", "structure", "result")
 
 
@@ -144,23 +166,46 @@ def corruptions(problem: Problem, solution: str) -> dict[str, str]:
     """
     steps = solution.split(f" {STEP} ")
     first = steps[0].split()
-    target, left, op, right, a, b, result = first[0], first[2], first[3], first[4], first[6], first[8], first[10]
+    target, left, op, right, a, b, result = (
+        first[0],
+        first[2],
+        first[3],
+        first[4],
+        first[6],
+        first[8],
+        first[10],
+    )
     p = problem.modulus
     out = {}
     wrong_a = str((int(a) + 1) % p)
     value = OPS[op](int(wrong_a), int(b), p)
-    out["wrong operand value"] = " ".join([target, "=", left, op, right, "=", wrong_a, op, b, "=", str(value)])
+    out["wrong operand value"] = " ".join(
+        [target, "=", left, op, right, "=", wrong_a, op, b, "=", str(value)]
+    )
     other = next(eq.target for eq in problem.equations if eq.target not in (left, right, target))
-    out["wrong operand (lure)"] = " ".join([target, "=", other, op, right, "=", a, op, b, "=", result])
-    out["wrong arithmetic"] = " ".join([target, "=", left, op, right, "=", a, op, b, "=", str((int(result) + 1) % p)])
+    out["wrong operand (lure)"] = " ".join(
+        [target, "=", other, op, right, "=", a, op, b, "=", result]
+    )
+    out["wrong arithmetic"] = " ".join(
+        [target, "=", left, op, right, "=", a, op, b, "=", str((int(result) + 1) % p)]
+    )
     rest = f" {STEP} ".join(steps[1:])
     variants = {name: f"{step} {STEP} {rest}" for name, step in out.items()}
-    extra = next((eq for eq in problem.equations
-                  if not eq.is_leaf and eq.target not in problem.necessary
-                  and all(problem.definitions[o].is_leaf for o in (eq.left, eq.right))), None)
+    extra = next(
+        (
+            eq
+            for eq in problem.equations
+            if not eq.is_leaf
+            and eq.target not in problem.necessary
+            and all(problem.definitions[o].is_leaf for o in (eq.left, eq.right))
+        ),
+        None,
+    )
     if extra is not None:
         va, vb = problem.values[extra.left], problem.values[extra.right]
-        step = (f"{extra.target} = {extra.left} {extra.op} {extra.right} = {va} {extra.op} {vb} = "
-                f"{problem.values[extra.target]}")
+        step = (
+            f"{extra.target} = {extra.left} {extra.op} {extra.right} = {va} {extra.op} {vb} = "
+            f"{problem.values[extra.target]}"
+        )
         variants["unnecessary step"] = f"{step} {STEP} {solution}"
     return variants

@@ -17,7 +17,11 @@ from functools import cached_property
 
 from ...config import TaskConfig
 
-OPS = {"+": lambda a, b, p: (a + b) % p, "-": lambda a, b, p: (a - b) % p, "*": lambda a, b, p: (a * b) % p}
+OPS = {
+    "+": lambda a, b, p: (a + b) % p,
+    "-": lambda a, b, p: (a - b) % p,
+    "*": lambda a, b, p: (a * b) % p,
+}
 
 
 def var_name(i: int) -> str:
@@ -66,7 +70,11 @@ class Problem:
         def value(name: str) -> int:
             if name not in vals:
                 eq = self.definitions[name]
-                vals[name] = eq.value if eq.is_leaf else OPS[eq.op](value(eq.left), value(eq.right), self.modulus)
+                vals[name] = (
+                    eq.value
+                    if eq.is_leaf
+                    else OPS[eq.op](value(eq.left), value(eq.right), self.modulus)
+                )
             return vals[name]
 
         for eq in self.equations:
@@ -108,8 +116,12 @@ class Problem:
         pending = set(self.necessary)
         while pending:
             ready = sorted(
-                t for t in pending
-                if all(self.definitions[o].is_leaf or o in done for o in (self.definitions[t].left, self.definitions[t].right))
+                t
+                for t in pending
+                if all(
+                    self.definitions[o].is_leaf or o in done
+                    for o in (self.definitions[t].left, self.definitions[t].right)
+                )
             )
             pick = rng.choice(ready)
             order.append(pick)
@@ -127,8 +139,9 @@ class Problem:
         return hashlib.sha1(self.prompt_text().encode()).hexdigest()[:16]
 
 
-def generate_problem(cfg: TaskConfig, rng: random.Random, n_ops: int | None = None,
-                     n_distract: int | None = None) -> Problem:
+def generate_problem(
+    cfg: TaskConfig, rng: random.Random, n_ops: int | None = None, n_distract: int | None = None
+) -> Problem:
     """Draw one problem; level and distractor count are uniform over the config's ranges unless given."""
     p = cfg.modulus
     n_ops = rng.choice(cfg.levels) if n_ops is None else n_ops
@@ -139,7 +152,9 @@ def generate_problem(cfg: TaskConfig, rng: random.Random, n_ops: int | None = No
 
     # Grow the necessary tree backwards from the query: each expansion turns a random open
     # operand slot into a new operation. Nodes created later are computed earlier.
-    ops: list[dict] = [{"target": next(fresh), "op": rng.choice(cfg.operators), "args": [None, None]}]
+    ops: list[dict] = [
+        {"target": next(fresh), "op": rng.choice(cfg.operators), "args": [None, None]}
+    ]
     slots = [(0, 0), (0, 1)]
     while len(ops) < n_ops:
         node, side = slots.pop(rng.randrange(len(slots)))
@@ -165,7 +180,12 @@ def generate_problem(cfg: TaskConfig, rng: random.Random, n_ops: int | None = No
         return arg[1] if isinstance(arg, tuple) else ops[arg]["target"]
 
     necessary = [
-        Equation(o["target"], left=operand_name(o["args"][0]), op=o["op"], right=operand_name(o["args"][1]))
+        Equation(
+            o["target"],
+            left=operand_name(o["args"][0]),
+            op=o["op"],
+            right=operand_name(o["args"][1]),
+        )
         for o in ops
     ]
     leaf_eqs = [Equation(name, value=value) for name, value in leaves.items()]
@@ -181,8 +201,14 @@ def generate_problem(cfg: TaskConfig, rng: random.Random, n_ops: int | None = No
     return Problem(tuple(equations), ops[0]["target"], p, n_ops, n_distract, cfg.step_format)
 
 
-def _distractors(cfg: TaskConfig, rng: random.Random, count: int, necessary: list[Equation],
-                 leaf_eqs: list[Equation], fresh) -> list[Equation]:
+def _distractors(
+    cfg: TaskConfig,
+    rng: random.Random,
+    count: int,
+    necessary: list[Equation],
+    leaf_eqs: list[Equation],
+    fresh,
+) -> list[Equation]:
     """Equations the query does not depend on: lures, new leaves, or operations over anything."""
     out: list[Equation] = []
     for _ in range(count):
@@ -198,8 +224,14 @@ def _distractors(cfg: TaskConfig, rng: random.Random, count: int, necessary: lis
         elif rng.random() < 0.5:
             out.append(Equation(target, value=rng.randrange(cfg.modulus)))
         else:
-            out.append(Equation(target, left=rng.choice(existing), op=rng.choice(cfg.operators),
-                                right=rng.choice(existing)))
+            out.append(
+                Equation(
+                    target,
+                    left=rng.choice(existing),
+                    op=rng.choice(cfg.operators),
+                    right=rng.choice(existing),
+                )
+            )
     return out
 
 
@@ -222,11 +254,23 @@ def _topological(equations: list[Equation], rng: random.Random) -> list[Equation
 def problem_to_dict(problem: Problem) -> dict:
     return {
         "equations": [[eq.target, eq.value, eq.left, eq.op, eq.right] for eq in problem.equations],
-        "query": problem.query, "modulus": problem.modulus, "n_ops": problem.n_ops,
-        "n_distract": problem.n_distract, "step_format": problem.step_format,
+        "query": problem.query,
+        "modulus": problem.modulus,
+        "n_ops": problem.n_ops,
+        "n_distract": problem.n_distract,
+        "step_format": problem.step_format,
     }
 
 
 def problem_from_dict(data: dict) -> Problem:
-    equations = tuple(Equation(t, value=v, left=a, op=o, right=b) for t, v, a, o, b in data["equations"])
-    return Problem(equations, data["query"], data["modulus"], data["n_ops"], data["n_distract"], data["step_format"])
+    equations = tuple(
+        Equation(t, value=v, left=a, op=o, right=b) for t, v, a, o, b in data["equations"]
+    )
+    return Problem(
+        equations,
+        data["query"],
+        data["modulus"],
+        data["n_ops"],
+        data["n_distract"],
+        data["step_format"],
+    )

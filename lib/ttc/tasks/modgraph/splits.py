@@ -51,7 +51,9 @@ def make_splits(task: TaskConfig, sizes: SplitConfig, seed: int) -> Splits:
                 if problem.key not in taken:
                     break
             else:
-                raise RuntimeError(f"could not draw a new level-{level} problem for {name}: the task space is too small")
+                raise RuntimeError(
+                    f"could not draw a new level-{level} problem for {name}: the task space is too small"
+                )
             taken.add(problem.key)
             out.append(problem)
         return tuple(out)
@@ -62,7 +64,9 @@ def make_splits(task: TaskConfig, sizes: SplitConfig, seed: int) -> Splits:
 
     return Splits(
         test=draw("test", uniform("test", sizes.test)),
-        validation=draw("validation", [lvl for lvl in task.levels for _ in range(sizes.validation_per_level)]),
+        validation=draw(
+            "validation", [lvl for lvl in task.levels for _ in range(sizes.validation_per_level)]
+        ),
         prm_train=draw("prm_train", uniform("prm_train", sizes.prm_train)),
         revision_train=draw("revision_train", uniform("revision_train", sizes.revision_train)),
     )
@@ -73,8 +77,9 @@ def reference_solution(problem: Problem) -> str:
     return problem.solution_text(random.Random(problem.key))
 
 
-def build_corpus(task: TaskConfig, seed: int, n_tokens: int, exclude: set[str],
-                 chunk: int = 2048) -> dict[str, np.ndarray]:
+def build_corpus(
+    task: TaskConfig, seed: int, n_tokens: int, exclude: set[str], chunk: int = 2048
+) -> dict[str, np.ndarray]:
     """Fresh problems until `n_tokens` tokens, excluding held-out problems.
 
     Returns flat uint8 token ids with per-sequence offsets and prompt lengths (the loss

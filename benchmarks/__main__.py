@@ -1,0 +1,8 @@
+"""`python -m benchmarks [profile]`: every speed benchmark, printed side by side with its baseline."""
+
+import sys
+
+from benchmarks import sampler
+
+if __name__ == "__main__":
+    sampler.run(sys.argv[1] if len(sys.argv) > 1 else "cpu")
