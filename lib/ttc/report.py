@@ -16,7 +16,11 @@ BEGIN, END = "<!-- FINDINGS:BEGIN -->", "<!-- FINDINGS:END -->"
 
 def _short(value) -> str:
     if isinstance(value, dict):
-        keys = [k for k in ("easiest", "hardest", "max_rise_z", "min_gain", "gain_by_level") if k in value]
+        keys = [
+            k
+            for k in ("easiest", "hardest", "max_rise_z", "min_gain", "gain_by_level")
+            if k in value
+        ]
         return "; ".join(f"{k} {_short(value[k])}" for k in keys) or json.dumps(value)
     if isinstance(value, float):
         return f"{value:.3g}"
@@ -31,7 +35,9 @@ def findings_table() -> str:
             continue
         for r in json.loads(path.read_text()):
             mark = "yes" if r["holds"] else "**no**"
-            lines.append(f"| {profile} | {r['id']} | {mark} | {_short(r['value'])} | {r['claim']} |")
+            lines.append(
+                f"| {profile} | {r['id']} | {mark} | {_short(r['value'])} | {r['claim']} |"
+            )
     if len(lines) == 2:
         lines.append("| - | - | - | no reference run committed yet | - |")
     return "\n".join(lines)
