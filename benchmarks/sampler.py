@@ -15,7 +15,7 @@ from ttc import runtime
 from ttc.config import load_profile
 from ttc.models.evaluate import max_solution_tokens
 from ttc.models.ladder import build_model, load_model
-from ttc.sampling import sample
+from ttc.sampling import left_pad, sample
 from ttc.stages import MissingUpstream, model_run
 from ttc.tasks.modgraph import build_tokenizer, encode, generate_problem
 
@@ -55,9 +55,8 @@ def run(profile_name: str = "cpu", batch: int = 64, repeats: int = 3) -> dict:
         )
         return sum(g.n_generated for g in gens)
 
-    width = max(map(len, prompts))
-    ids = torch.tensor([[tok.pad_token_id] * (width - len(p)) + p for p in prompts], device=device)
-    mask = (ids != tok.pad_token_id).long()
+    ids, valid = left_pad(prompts, tok.pad_token_id)
+    ids, mask, width = ids.to(device), valid.long().to(device), ids.shape[1]
 
     @torch.inference_mode()
     def generate():

@@ -36,6 +36,17 @@ class Generation:
         return len(self.tokens)
 
 
+def left_pad(prompts: Sequence[Sequence[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Prompts right-aligned in one tensor (generation appends on the right), and the mask of real tokens."""
+    width = max(len(p) for p in prompts)
+    ids = torch.full((len(prompts), width), pad_id, dtype=torch.long)
+    valid = torch.zeros_like(ids, dtype=torch.bool)
+    for i, p in enumerate(prompts):
+        ids[i, width - len(p) :] = torch.tensor(p)
+        valid[i, width - len(p) :] = True
+    return ids, valid
+
+
 def _fast_path_ok(model) -> bool:
     """Plain RoPE, no sliding window, Llama-style blocks: what `_LlamaDecoder` reproduces exactly."""
     cfg = model.config
@@ -77,13 +88,8 @@ class _LlamaDecoder:
 
     def start(self, prompts: list[list[int]], capacity: int, pad_id: int):
         """Prefill left-padded prompts; returns the last-position logits."""
-        width = max(len(p) for p in prompts)
-        ids = torch.full((len(prompts), width), pad_id, dtype=torch.long)
-        valid = torch.zeros((len(prompts), width), dtype=torch.bool)
-        for i, p in enumerate(prompts):
-            ids[i, width - len(p) :] = torch.tensor(p)
-            valid[i, width - len(p) :] = True
-        ids, valid = ids.to(self.device), valid.to(self.device)
+        ids, valid = (t.to(self.device) for t in left_pad(prompts, pad_id))
+        width = ids.shape[1]
         shape = (len(self.layers), len(prompts), self.n_kv, width + capacity, self.head_dim)
         self.k = torch.zeros(shape, device=self.device, dtype=self.dtype)
         self.v = torch.zeros(shape, device=self.device, dtype=self.dtype)
@@ -185,13 +191,8 @@ class _GenericDecoder:
         self.device = next(model.parameters()).device
 
     def start(self, prompts: list[list[int]], capacity: int, pad_id: int):
-        width = max(len(p) for p in prompts)
-        ids = torch.full((len(prompts), width), pad_id, dtype=torch.long)
-        mask = torch.zeros((len(prompts), width), dtype=torch.long)
-        for i, p in enumerate(prompts):
-            ids[i, width - len(p) :] = torch.tensor(p)
-            mask[i, width - len(p) :] = 1
-        self.mask = mask.to(self.device)
+        ids, valid = left_pad(prompts, pad_id)
+        self.mask = valid.long().to(self.device)
         self.pos = self.mask.sum(1)
         self.cache = DynamicCache()
         positions = (self.mask.cumsum(1) - 1).clamp(min=0)
