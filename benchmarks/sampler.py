@@ -12,9 +12,11 @@ import time
 
 import torch
 from ttc import runtime
+from ttc.cache import write_json_atomic
 from ttc.config import load_profile
 from ttc.models.evaluate import max_solution_tokens
 from ttc.models.ladder import build_model, load_model
+from ttc.paths import results_dir
 from ttc.sampling import left_pad, sample
 from ttc.stages import MissingUpstream, model_run
 from ttc.tasks.modgraph import build_tokenizer, encode, generate_problem
@@ -29,7 +31,7 @@ def _base_model(profile, device):
         ).eval(), "untrained"
 
 
-def run(profile_name: str = "cpu", batch: int = 64, repeats: int = 3) -> dict:
+def run(profile_name: str = "cpu", batch: int = 64, repeats: int = 5) -> dict:
     runtime.configure_threads()
     device = runtime.device()
     profile = load_profile(profile_name)
@@ -92,7 +94,17 @@ def run(profile_name: str = "cpu", batch: int = 64, repeats: int = 3) -> dict:
     for name, rate in results.items():
         print(f"  {name:15s} {rate:10,.0f} generated tokens/s")
     print(f"  speed-up {speedup:.2f}x (target >= 2x)")
-    return {**results, "speedup": speedup}
+    record = {
+        "profile": profile_name,
+        "model": profile.base_model,
+        "weights": state,
+        "batch": batch,
+        "device": device,
+        "tokens_per_s": results,
+        "speedup": round(speedup, 2),
+    }
+    write_json_atomic(results_dir(profile_name) / "benchmark_sampler.json", record)
+    return record
 
 
 if __name__ == "__main__":

@@ -90,3 +90,13 @@ def test_bad_arguments_fail_clearly(tiny_model, prompts):
         sample(tiny_model, [[]], progress=False)
     with pytest.raises(ValueError, match="max_new_tokens"):
         sample(tiny_model, prompts, max_new_tokens=[1, 2], progress=False)
+
+
+def test_temperature_sampling_follows_the_softmax():
+    from ttc.sampling import _pick
+
+    logits = torch.tensor([[0.0, 1.0, 2.0]]).repeat(20_000, 1)
+    gen = torch.Generator().manual_seed(0)
+    for temperature in (1.0, 2.0):
+        counts = torch.bincount(_pick(logits, temperature, gen), minlength=3).float() / len(logits)
+        assert torch.allclose(counts, torch.softmax(logits[0] / temperature, -1), atol=0.015)

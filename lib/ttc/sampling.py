@@ -115,7 +115,12 @@ class _LlamaDecoder:
 
     def select(self, rows: torch.Tensor) -> None:
         """Keep (or repeat) rows of the batch: finished rows leave, forks share a prefix."""
-        self.k, self.v = self.k[:, rows], self.v[:, rows]
+        # copy only the filled part of the cache; the rest is written before it is read
+        k = self.k.new_empty((self.k.shape[0], len(rows), *self.k.shape[2:]))
+        v = torch.empty_like(k)
+        k[:, :, :, : self.t] = self.k[:, rows, :, : self.t]
+        v[:, :, :, : self.t] = self.v[:, rows, :, : self.t]
+        self.k, self.v = k, v
         self.valid, self.pos = self.valid[rows], self.pos[rows]
 
     def _forward(self, ids, positions, mask):
@@ -229,13 +234,13 @@ def make_decoder(model, fast: bool | None = None):
     return _LlamaDecoder(model) if use_fast else _GenericDecoder(model)
 
 
-def _pick(
-    logits: torch.Tensor, temperature: float, generator: torch.Generator | None
-) -> torch.Tensor:
+def _pick(logits: torch.Tensor, temperature: float, generator: torch.Generator | None) -> torch.Tensor:
+    """Greedy at temperature 0, else a softmax sample via the exponential race
+    (argmax of logits / T - log E with E ~ Exp(1)), which skips the softmax and multinomial."""
     if temperature <= 0:
         return logits.argmax(-1)
-    probs = torch.softmax(logits / temperature, -1)
-    return torch.multinomial(probs.cpu(), 1, generator=generator).squeeze(1).to(logits.device)
+    race = torch.empty(logits.shape, dtype=torch.float32).exponential_(generator=generator).log_()
+    return (logits / temperature - race.to(logits.device)).argmax(-1)
 
 
 @torch.inference_mode()
