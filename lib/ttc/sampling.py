@@ -234,7 +234,9 @@ def make_decoder(model, fast: bool | None = None):
     return _LlamaDecoder(model) if use_fast else _GenericDecoder(model)
 
 
-def _pick(logits: torch.Tensor, temperature: float, generator: torch.Generator | None) -> torch.Tensor:
+def _pick(
+    logits: torch.Tensor, temperature: float, generator: torch.Generator | None
+) -> torch.Tensor:
     """Greedy at temperature 0, else a softmax sample via the exponential race
     (argmax of logits / T - log E with E ~ Exp(1)), which skips the softmax and multinomial."""
     if temperature <= 0:
