@@ -10,6 +10,7 @@ half-written or corrupted file is never read back.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -29,9 +30,7 @@ def cache_root() -> Path:
 
 
 def _canonical(obj: Any) -> Any:
-    if hasattr(obj, "__dataclass_fields__"):
-        import dataclasses
-
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return _canonical(dataclasses.asdict(obj))
     if isinstance(obj, dict):
         return {str(k): _canonical(v) for k, v in sorted(obj.items(), key=lambda kv: str(kv[0]))}
