@@ -35,9 +35,8 @@ class TaskConfig:
     n_names: int = 30  # size of the variable-name pool a problem draws from (<= 100)
     levels: tuple[int, ...] = (1, 2, 3, 4)  # nominal levels = number of necessary operations
     distractors: tuple[int, int] = (0, 0)  # inclusive range of distractor equations
-    lure_frac: float = (
-        0.0  # share of distractors that copy a necessary equation, one operand swapped
-    )
+    # share of distractors that copy a necessary equation with one operand swapped
+    lure_frac: float = 0.0
     reuse_frac: float = 0.3  # chance an operand slot reuses an existing variable (DAG, not tree)
     order: str = "topological"  # prompt order: "topological" (leaves first) or "shuffled"
     step_format: str = "verbose"  # "verbose" (every value shown) or "terse" (result only)

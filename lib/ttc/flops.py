@@ -22,25 +22,14 @@ def inference_flops(n_params: float, n_tokens: float, convention: str = "arxiv")
     return factor * n_params * n_tokens
 
 
-def forward_flops_per_token(
-    n_params: float, n_layers: int, d_model: int, vocab_size: int, context: np.ndarray | float
-) -> np.ndarray | float:
-    """Forward FLOPs of one token at context length `context` (tokens attended to, itself included).
-
-    2 per non-embedding weight, 2 per unembedding weight (tied or not, the matmul happens),
-    and 4 * n_layers * context * d_model for the scores and the weighted sum of values.
-    """
-    return (
-        2.0 * n_params
-        + 2.0 * d_model * vocab_size
-        + 4.0 * n_layers * d_model * np.asarray(context, dtype=float)
-    )
-
-
 def sequence_forward_flops(
     n_params: float, n_layers: int, d_model: int, vocab_size: int, lengths: np.ndarray
 ) -> float:
-    """Counted forward FLOPs of causal passes over sequences of the given lengths."""
+    """Counted forward FLOPs of causal passes over sequences of the given lengths.
+
+    Per token: 2 per non-embedding weight, 2 per unembedding weight (tied or not, the matmul
+    happens), and 4 * n_layers * context * d_model for the scores and the weighted sum of values.
+    """
     lengths = np.asarray(lengths, dtype=float)
     # sum over positions t = 1..L of the context t: L (L + 1) / 2
     attended = (lengths * (lengths + 1) / 2).sum()

@@ -22,7 +22,7 @@ from . import runtime
 from .cache import write_json_atomic
 from .config import ConfigError, Profile, load_profile
 from .findings import record_findings
-from .paths import REPO_ROOT, figures_dir, results_dir
+from .paths import REPO_ROOT, results_dir
 from .plots import save_figure, set_theme
 
 PARAMETERS = {"profile": str, "overrides": dict}
@@ -41,10 +41,6 @@ class Run:
     @property
     def results_dir(self) -> Path:
         return results_dir(self.profile.name)
-
-    @property
-    def figures_dir(self) -> Path:
-        return figures_dir(self.profile.name)
 
     def save_figure(self, fig, name: str) -> Path:
         return save_figure(fig, self.profile.name, name)

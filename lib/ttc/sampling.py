@@ -291,9 +291,8 @@ def sample(
         rows = torch.tensor([row_of[i] for i, _ in batch], device=device)
         decoder.select(rows)  # fork each prompt's cache for its samples
         logits = logits[rows]
-        rows_slot: list[int | None] = list(
-            range(len(batch))
-        )  # job slot of each row; None once it stopped
+        # the job slot decoded by each row of the batch; None once that row has stopped
+        rows_slot: list[int | None] = list(range(len(batch)))
         out: list[list[int]] = [[] for _ in batch]
         stopped = [False] * len(batch)
         n_live = len(batch)

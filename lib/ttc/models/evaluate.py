@@ -85,10 +85,6 @@ def greedy_pass_at_1(
     return pd.DataFrame(rows)
 
 
-def pass_at_1_by_level(frame: pd.DataFrame) -> pd.Series:
-    return frame.groupby("level")["correct"].mean()
-
-
 def standard_error(p: float | np.ndarray, n: int | np.ndarray):
     """Binomial standard error of a proportion."""
     return np.sqrt(np.asarray(p) * (1 - np.asarray(p)) / np.maximum(1, n))

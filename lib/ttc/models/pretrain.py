@@ -92,8 +92,8 @@ def pretrain(
     workdir = Path(workdir)
     tok = build_tokenizer()
     model = build_model(spec, seed).to(device)
-    decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
-    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
+    decay = [p for p in model.parameters() if p.dim() >= 2]  # matrices; norms are not decayed
+    no_decay = [p for p in model.parameters() if p.dim() < 2]
     optim = torch.optim.AdamW(
         [
             {"params": decay, "weight_decay": cfg.weight_decay},

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 import seaborn as sns
 
@@ -122,9 +121,5 @@ def overall_pass(table: pd.DataFrame) -> pd.DataFrame:
         .rename("mean_pass_at_1")
         .reset_index()
         .sort_values(["model", "fraction"])
-        .pipe(_round)
+        .round({"mean_pass_at_1": 3})
     )
-
-
-def _round(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.assign(mean_pass_at_1=np.round(frame["mean_pass_at_1"], 3))

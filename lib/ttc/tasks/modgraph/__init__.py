@@ -11,7 +11,7 @@ from .checker import (
 )
 from .generator import Equation, Problem, generate_problem, problem_from_dict, problem_to_dict
 from .splits import Splits, build_corpus, make_splits, reference_solution
-from .tokenizer import build_tokenizer, decode, encode, token_id
+from .tokenizer import build_tokenizer, decode, encode
 
 __all__ = [
     "ROLES",
@@ -33,5 +33,4 @@ __all__ = [
     "problem_to_dict",
     "reference_solution",
     "solution_roles",
-    "token_id",
 ]

@@ -52,10 +52,3 @@ def encode(texts: list[str]) -> list[list[int]]:
 
 def decode(ids) -> str:
     return build_tokenizer().decode(list(ids), skip_special_tokens=False)
-
-
-def token_id(token: str) -> int:
-    tid = build_tokenizer().convert_tokens_to_ids(token)
-    if tid is None:
-        raise KeyError(token)
-    return tid
