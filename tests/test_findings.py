@@ -34,3 +34,33 @@ def test_f1_scale_and_merge(tmp_path, monkeypatch):
         len(again) == 2
         and json.loads((tmp_path / "findings.json").read_text())[0]["holds"] is False
     )
+
+
+def _curves(gaps_by_method, ns=(1, 2, 4, 8)):
+    """Curves where each method's accuracy is 0.3 + its offset (constant over N)."""
+    rows = []
+    for (rule, verifier), offset in gaps_by_method.items():
+        rows += [{"rule": rule, "verifier": verifier, "n": n, "accuracy": 0.3 + offset} for n in ns]
+    return pd.DataFrame(rows)
+
+
+def test_f2_records_are_sign_tests_at_large_budgets():
+    methods = {
+        ("majority", "none"): 0.0,
+        ("weighted", "prm_last"): 0.1,
+        ("weighted", "prm_min"): 0.11,
+        ("weighted", "prm_prod"): 0.05,
+        ("weighted", "orm"): 0.05,
+    }
+    curves = _curves(methods)
+    # majority grows with N above its N = 1 point (pass@1)
+    curves.loc[(curves["rule"] == "majority") & (curves["n"] >= 2), "accuracy"] += 0.05
+    records = {r["id"]: r for r in findings.f2_records(curves)}
+    assert records["F2-weighted"]["holds"] and records["F2-weighted"]["value"] == {4: 0.05, 8: 0.05}
+    assert records["F2-majority"]["holds"] and records["F2-majority"]["value"] == {4: 0.05, 8: 0.05}
+    assert records["F2-prm-vs-orm"]["holds"]
+    assert records["F2-last"]["holds"] and records["F2-last"]["value"] == {4: -0.01, 8: -0.01}
+    worse = _curves({**methods, ("weighted", "orm"): 0.2, ("weighted", "prm_min"): 0.2})
+    records = {r["id"]: r for r in findings.f2_records(worse)}
+    assert not records["F2-prm-vs-orm"]["holds"] and not records["F2-last"]["holds"]
+    assert not records["F2-majority"]["holds"]  # flat majority: no gain over pass@1

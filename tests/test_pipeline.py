@@ -1,4 +1,4 @@
-"""Runs notebooks 01-02 through papermill on the smoke profile, into a temporary output tree."""
+"""Runs every notebook through papermill on the smoke profile, into a temporary output tree."""
 
 import json
 import os
@@ -45,8 +45,11 @@ def test_smoke_pipeline_writes_results_figures_and_findings(smoke_run):
     assert {row["model"] for row in base["ladder"]} == {"T1", "T2"}
     levels = {row["level"] for row in base["pass_at_1"]}
     assert levels == {1, 2, 3}
+    verifiers = json.loads((results / "03_verifiers.json").read_text())
+    assert verifiers["label_stats"]["rollouts"] > 0
+    assert {row["n"] for row in verifiers["curves"]} == {1, 2, 4, 8}
     ids = {r["id"] for r in json.loads((results / "findings.json").read_text())}
-    assert ids == {"F1-span", "F1-scale"}
+    assert ids == {"F1-span", "F1-scale", "F2-weighted", "F2-majority", "F2-prm-vs-orm", "F2-last"}
     figures = smoke_run / "figures" / "smoke"
     for name in [
         "fig01_task_lengths",
@@ -54,15 +57,22 @@ def test_smoke_pipeline_writes_results_figures_and_findings(smoke_run):
         "fig03_role_loss",
         "fig04_pass_at_1_by_level",
         "fig05_pass_at_1_vs_flops",
+        "fig06_prm_labels",
+        "fig07_verifier_training",
+        "fig08_prm_aggregation",
+        "fig09_prm_vs_orm",
+        "fig10_weighted_vs_best_of_n",
+        "fig11_prm_quality",
     ]:
         assert (figures / f"{name}.png").stat().st_size > 5000 and (
             figures / f"{name}.pdf"
         ).exists()
 
 
-def test_executed_notebooks_show_figures_inline(smoke_run):
+@pytest.mark.parametrize("notebook, figures", [("02_base_models", 4), ("03_verifiers", 6)])
+def test_executed_notebooks_show_figures_inline(smoke_run, notebook, figures):
     nb = nbformat.read(
-        smoke_run / "build" / "notebooks" / "smoke" / "02_base_models.ipynb", as_version=4
+        smoke_run / "build" / "notebooks" / "smoke" / f"{notebook}.ipynb", as_version=4
     )
     images = [
         o
@@ -71,7 +81,7 @@ def test_executed_notebooks_show_figures_inline(smoke_run):
         for o in c.outputs
         if "image/png" in o.get("data", {})
     ]
-    assert len(images) >= 4
+    assert len(images) >= figures
 
 
 def test_a_misspelled_parameter_stops_the_notebook(tmp_path):

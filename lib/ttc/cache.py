@@ -132,6 +132,26 @@ def artifact(
     return final
 
 
+def build_in_chunks(
+    work: Path,
+    n_items: int,
+    chunk_size: int,
+    stem: str,
+    build_chunk: Callable[[int, int, int, Path], None],
+) -> list[Path]:
+    """Files `<stem>-KKKKK` over items [start, stop) of each chunk, written through a temporary
+    name, so an interrupted build resumes at the first missing chunk. Returns them in order."""
+    paths = []
+    for k, start in enumerate(range(0, n_items, chunk_size)):
+        path = work / f"{stem}-{k:05d}"
+        if not path.exists():
+            tmp = path.with_name(path.name + ".tmp")
+            build_chunk(k, start, min(n_items, start + chunk_size), tmp)
+            os.replace(tmp, path)
+        paths.append(path)
+    return paths
+
+
 def write_json_atomic(path: Path, obj: Any) -> None:
     """Write JSON through a temporary file so a reader never sees half of it."""
     path = Path(path)

@@ -145,6 +145,48 @@ class EvalConfig:
 
 
 @dataclass(frozen=True)
+class BankConfig:
+    """The sample bank: many base-model solutions per test problem, scored once by every verifier."""
+
+    samples: int = 16  # per test problem; curves over N subsample it
+    temperature: float = 1.0
+    subset_trials: int = 100  # random subsets averaged per point of a curve over N
+
+    def validate(self) -> None:
+        _check(self.samples >= 1, "bank.samples must be >= 1")
+        _check(self.temperature > 0, "bank.temperature must be positive")
+        _check(self.subset_trials >= 1, "bank.subset_trials must be >= 1")
+
+
+@dataclass(frozen=True)
+class VerifierConfig:
+    """PRM labels from Monte Carlo rollouts, and PRM/ORM finetuning (paper_protocol.md section 3)."""
+
+    samples_per_problem: int = 4  # base-model solutions per prm_train problem (paper: 16)
+    rollouts_per_step: int = 4  # completions from every step prefix (paper: 16)
+    temperature: float = 1.0  # of the sampled solutions and of the rollouts
+    lr: float = 3e-4
+    batch_size: int = 32
+    betas: tuple[float, float] = (0.9, 0.95)
+    weight_decay: float = 0.0
+    dropout: float = 0.05
+    max_epochs: int = 10
+    patience: int = 2  # epochs without a better held-out loss before stopping
+    holdout_frac: float = 0.1  # share of prm_train questions held out for early stopping
+
+    def validate(self) -> None:
+        _check(
+            self.samples_per_problem >= 1 and self.rollouts_per_step >= 1,
+            "verifier.samples_per_problem and verifier.rollouts_per_step must be >= 1",
+        )
+        _check(self.temperature > 0, "verifier.temperature must be positive")
+        _check(self.lr > 0 and self.batch_size >= 1, "verifier: lr > 0 and batch_size >= 1")
+        _check(0 <= self.dropout < 1, "verifier.dropout must be in [0, 1)")
+        _check(self.max_epochs >= 1 and self.patience >= 1, "verifier: max_epochs, patience >= 1")
+        _check(0 < self.holdout_frac < 1, "verifier.holdout_frac must be in (0, 1)")
+
+
+@dataclass(frozen=True)
 class Profile:
     """Everything a run depends on; the cache keys derive from these values."""
 
@@ -158,6 +200,8 @@ class Profile:
     large_model: str
     train: TrainConfig
     eval: EvalConfig = field(default_factory=EvalConfig)
+    bank: BankConfig = field(default_factory=BankConfig)
+    verifier: VerifierConfig = field(default_factory=VerifierConfig)
     cell_timeout_s: int = 1800
     budget_minutes: dict[str, float] = field(default_factory=dict)
 
@@ -165,6 +209,8 @@ class Profile:
         self.task.validate()
         self.splits.validate()
         self.train.validate()
+        self.bank.validate()
+        self.verifier.validate()
         names = [m.name for m in self.ladder]
         _check(
             len(names) == len(set(names)) and names,

@@ -7,6 +7,7 @@ needs the output of an earlier notebook says which notebook to run when it is mi
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import asdict
 from pathlib import Path
@@ -16,17 +17,42 @@ import pandas as pd
 from safetensors.numpy import load_file, save_file
 
 from . import cache
+from .bank import SampleBank, draw_bank
 from .config import Profile
 from .models.evaluate import greedy_pass_at_1, role_losses
 from .models.ladder import load_model
-from .models.pretrain import pretrain, read_metrics
-from .tasks.modgraph import Splits, build_corpus, make_splits, problem_from_dict, problem_to_dict
+from .models.pretrain import checkpoint_name, pretrain, read_metrics
+from .tasks.modgraph import (
+    Splits,
+    build_corpus,
+    encode,
+    make_splits,
+    problem_from_dict,
+    problem_to_dict,
+)
 from .tasks.modgraph.splits import SPLIT_NAMES
+from .verifiers import (
+    LabelledSolution,
+    init_verifier,
+    load_verifier,
+    model_policy,
+    rollout_labels,
+    score_steps,
+    scoring_items,
+    train_verifier,
+    training_items,
+)
 
 SPLITS_VERSION = 1
 CORPUS_VERSION = 1
 PRETRAIN_VERSION = 1
 EVAL_VERSION = 1
+LABELS_VERSION = 1
+VERIFIER_VERSION = 1
+BANK_VERSION = 1
+SCORES_VERSION = 1
+LABEL_CHUNK = 100  # prm_train problems per resumable chunk of rollout labelling
+BANK_CHUNK = 50  # test problems per resumable chunk of the sample bank
 
 
 class MissingUpstream(RuntimeError):
@@ -200,3 +226,183 @@ def training_history(profile: Profile) -> tuple[pd.DataFrame, pd.DataFrame]:
             for role, loss in e["role_loss"].items()
         ]
     return pd.DataFrame(curves), pd.DataFrame(roles)
+
+
+# --- verifiers and the sample bank (notebook 03) --------------------------------------
+
+
+def base_policy_dir(profile: Profile) -> Path:
+    """The base model's final checkpoint: the policy that is sampled and that verifiers start from."""
+    return model_run(profile, profile.base_model) / checkpoint_name(1.0)
+
+
+def _policy_inputs(profile: Profile) -> dict:
+    # the sampler's batch size is an input: the same seed gives the same samples per batch size
+    return {
+        "policy": _pretrain_inputs(profile, profile.base_model),
+        "sample_batch_size": profile.eval.batch_size,
+    }
+
+
+def _labels_inputs(profile: Profile) -> dict:
+    v = profile.verifier
+    return {
+        **_policy_inputs(profile),
+        "splits": _splits_inputs(profile),
+        "samples_per_problem": v.samples_per_problem,
+        "rollouts_per_step": v.rollouts_per_step,
+        "temperature": v.temperature,
+    }
+
+
+def _sum_stats(parts: list[dict]) -> dict:
+    total = {k: round(sum(p[k] for p in parts), 2) for k in parts[0] if k != "rollouts_per_s"}
+    total["rollouts_per_s"] = round(total["rollouts"] / max(total["rollout_s"], 1e-9), 1)
+    return total
+
+
+def prm_labels(profile: Profile, device: str) -> tuple[list[LabelledSolution], dict]:
+    """Rollout labels for every prm_train problem (built in resumable chunks), and their statistics."""
+    problems = load_splits(profile).prm_train
+    v = profile.verifier
+
+    def build(work: Path) -> None:
+        model = load_model(base_policy_dir(profile), device)
+        policy = model_policy(model, v.temperature, profile.eval.batch_size)
+
+        def chunk(k: int, start: int, stop: int, tmp: Path) -> None:
+            labelled, stats = rollout_labels(
+                problems[start:stop],
+                policy,
+                v.samples_per_problem,
+                v.rollouts_per_step,
+                seed=profile.seed + 2 * k,
+            )
+            rows = [
+                dataclasses.replace(sol, problem_index=sol.problem_index + start).to_dict()
+                for sol in labelled
+            ]
+            cache.write_json_atomic(tmp, {"stats": stats, "labels": rows})
+
+        cache.build_in_chunks(work, len(problems), LABEL_CHUNK, "labels", chunk)
+
+    path = cache.artifact("prm_labels", _labels_inputs(profile), build, LABELS_VERSION)
+    parts = [json.loads(f.read_text()) for f in sorted(path.glob("labels-*"))]
+    labelled = [LabelledSolution.from_dict(d) for part in parts for d in part["labels"]]
+    return labelled, _sum_stats([part["stats"] for part in parts])
+
+
+def _verifier_inputs(profile: Profile, kind: str) -> dict:
+    return {
+        "labels": _labels_inputs(profile),
+        "kind": kind,
+        "verifier": asdict(profile.verifier),
+        "seed": profile.seed,
+    }
+
+
+def heldout_questions(n_problems: int, frac: float, seed: int) -> set[int]:
+    """The prm_train questions held out for early stopping (whole questions, never single samples)."""
+    rng = np.random.default_rng(seed)
+    n = max(1, round(frac * n_problems))
+    return set(rng.permutation(n_problems)[:n].tolist())
+
+
+def train_verifier_model(profile: Profile, kind: str, device: str) -> Path:
+    """Train the PRM or ORM from the base policy's checkpoint; the artifact holds `model/` and
+    `history.json` (loss per epoch, and the held-out loss of always predicting the mean label)."""
+    v = profile.verifier
+
+    def build(work: Path) -> None:
+        labelled, _ = prm_labels(profile, device)
+        problems = load_splits(profile).prm_train
+        items = training_items(labelled, encode([p.prompt_text() for p in problems]), kind)
+        held = heldout_questions(len(problems), v.holdout_frac, profile.seed)
+        train = [
+            it for sol, it in zip(labelled, items, strict=True) if sol.problem_index not in held
+        ]
+        holdout = [it for sol, it in zip(labelled, items, strict=True) if sol.problem_index in held]
+        model = init_verifier(base_policy_dir(profile), v.dropout, device)
+        model, history = train_verifier(model, train, holdout, v, device, profile.seed, desc=kind)
+        model.save_pretrained(work / "model")
+        mean = np.mean([t for it in train for t in it.targets])
+        y = np.array([t for it in holdout for t in it.targets])
+        baseline = -np.mean(y * np.log(mean) + (1 - y) * np.log(1 - mean))
+        cache.write_json_atomic(
+            work / "history.json",
+            {
+                "kind": kind,
+                "history": history,
+                "train_sequences": len(train),
+                "holdout_sequences": len(holdout),
+                "train_targets": sum(len(it.targets) for it in train),
+                "holdout_targets": len(y),
+                "mean_label": float(mean),
+                "baseline_holdout_loss": float(baseline),
+            },
+        )
+
+    return cache.artifact("verifier", _verifier_inputs(profile, kind), build, VERIFIER_VERSION)
+
+
+def verifier_history(profile: Profile, kind: str) -> dict:
+    path = _require("verifier", _verifier_inputs(profile, kind), VERIFIER_VERSION, "03_verifiers")
+    return json.loads((path / "history.json").read_text())
+
+
+def _bank_inputs(profile: Profile) -> dict:
+    return {
+        **_policy_inputs(profile),
+        "splits": _splits_inputs(profile),
+        "samples": profile.bank.samples,
+        "temperature": profile.bank.temperature,
+    }
+
+
+def sample_bank(profile: Profile, device: str) -> SampleBank:
+    """`bank.samples` base-model solutions per test problem (built in resumable chunks)."""
+    problems = load_splits(profile).test
+
+    def build(work: Path) -> None:
+        model = load_model(base_policy_dir(profile), device)
+        policy = model_policy(model, profile.bank.temperature, profile.eval.batch_size)
+
+        def chunk(k: int, start: int, stop: int, tmp: Path) -> None:
+            bank = draw_bank(policy, problems[start:stop], profile.bank.samples, profile.seed + k)
+            bank.save(tmp)
+
+        cache.build_in_chunks(work, len(problems), BANK_CHUNK, "bank", chunk)
+
+    path = cache.artifact("bank", _bank_inputs(profile), build, BANK_VERSION)
+    return SampleBank.concatenate([SampleBank.load(f) for f in sorted(path.glob("bank-*"))])
+
+
+def bank_scores(profile: Profile, kind: str, device: str) -> list[np.ndarray]:
+    """The verifier's score at every step end of every bank sample, problem-major like the bank."""
+    problems = load_splits(profile).test
+
+    def build(work: Path) -> None:
+        bank = sample_bank(profile, device)
+        verifier_dir = train_verifier_model(profile, kind, device) / "model"
+        model = load_verifier(verifier_dir, device)
+        prompts = encode([p.prompt_text() for p in problems])
+        items = [
+            it
+            for i, prompt in enumerate(prompts)
+            for it in scoring_items(prompt, bank.solutions(i))
+        ]
+        scores = score_steps(model, items, profile.eval.batch_size)
+        lengths = np.array([len(s) for s in scores], dtype=np.int64)
+        save_file(
+            {
+                "scores": np.concatenate(scores).astype(np.float32),
+                "offsets": np.concatenate([[0], np.cumsum(lengths)]),
+            },
+            str(work / "scores.safetensors"),
+        )
+
+    inputs = {"bank": _bank_inputs(profile), "verifier": _verifier_inputs(profile, kind)}
+    path = cache.artifact("bank_scores", inputs, build, SCORES_VERSION)
+    data = load_file(str(path / "scores.safetensors"))
+    flat, offsets = data["scores"], data["offsets"]
+    return [flat[a:b] for a, b in zip(offsets[:-1], offsets[1:], strict=True)]

@@ -1,0 +1,35 @@
+"""Verifiers: PRM labels from rollouts, PRM and ORM training, step scoring and aggregation."""
+
+from .model import (
+    AGGREGATIONS,
+    KINDS,
+    ScoredSequence,
+    aggregate,
+    heldout_loss,
+    init_verifier,
+    load_verifier,
+    score_steps,
+    scoring_items,
+    train_verifier,
+    training_items,
+)
+from .rollouts import LabelledSolution, Policy, model_policy, rollout_labels, step_ends
+
+__all__ = [
+    "AGGREGATIONS",
+    "KINDS",
+    "LabelledSolution",
+    "Policy",
+    "ScoredSequence",
+    "aggregate",
+    "heldout_loss",
+    "init_verifier",
+    "load_verifier",
+    "model_policy",
+    "rollout_labels",
+    "score_steps",
+    "scoring_items",
+    "step_ends",
+    "train_verifier",
+    "training_items",
+]

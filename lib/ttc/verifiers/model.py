@@ -1,0 +1,216 @@
+"""PRM and ORM: the policy's backbone with a scalar head, read at step ends.
+
+Both verifiers are `AutoModelForTokenClassification` models with one label, initialised
+from the base policy's checkpoint (TinyGSM found initialising from the generator matters),
+so they save and load as ordinary Hugging Face directories. The head's sigmoid at a
+step-end token is the predicted chance that the policy, continuing from there, reaches
+the right answer. The PRM is trained with binary cross-entropy against the soft rollout
+label of every step end; the ORM only at the final `<eos>`, against exact correctness.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm.auto import tqdm
+from transformers import AutoConfig, AutoModelForTokenClassification
+
+from ..config import VerifierConfig
+from ..models.pretrain import length_bucketed_batches
+from ..tasks.modgraph.tokenizer import build_tokenizer
+from .rollouts import LabelledSolution, step_ends
+
+KINDS = ("prm", "orm")
+AGGREGATIONS = ("last", "min", "prod")
+
+
+@dataclass(frozen=True)
+class ScoredSequence:
+    """A verifier training or scoring item: prompt + solution ids and the positions to read."""
+
+    ids: tuple[int, ...]
+    positions: tuple[int, ...]  # indices into `ids` of the step ends
+    targets: tuple[float, ...] = ()  # training labels at `positions` (empty when only scoring)
+
+
+def init_verifier(policy_dir: str | Path, dropout: float, device: str = "cpu"):
+    """A fresh verifier: the policy checkpoint's backbone plus a new scalar head."""
+    config = AutoConfig.from_pretrained(policy_dir, num_labels=1)
+    config.classifier_dropout = dropout
+    model = AutoModelForTokenClassification.from_pretrained(
+        policy_dir, config=config, dtype=torch.float32
+    )
+    return model.to(device)
+
+
+def load_verifier(directory: str | Path, device: str = "cpu"):
+    directory = Path(directory)
+    if not (directory / "config.json").exists():
+        raise FileNotFoundError(f"no verifier checkpoint in {directory} (config.json missing)")
+    model = AutoModelForTokenClassification.from_pretrained(directory, dtype=torch.float32)
+    return model.to(device).eval()
+
+
+def _collate(items: Sequence[ScoredSequence], pad_id: int, device: str):
+    """Right-padded ids and mask, plus (row, position) index and targets of every read-out."""
+    width = max(len(it.ids) for it in items)
+    ids = torch.full((len(items), width), pad_id, dtype=torch.long)
+    for r, it in enumerate(items):
+        ids[r, : len(it.ids)] = torch.tensor(it.ids)
+    rows = torch.tensor([r for r, it in enumerate(items) for _ in it.positions])
+    cols = torch.tensor([p for it in items for p in it.positions])
+    targets = torch.tensor([t for it in items for t in it.targets], dtype=torch.float32)
+    mask = torch.arange(width)[None, :] < torch.tensor([len(it.ids) for it in items])[:, None]
+    return ids.to(device), mask.to(device), rows.to(device), cols.to(device), targets.to(device)
+
+
+def _autocast(device: str):
+    return (
+        torch.autocast("cuda", dtype=torch.bfloat16) if device.startswith("cuda") else nullcontext()
+    )
+
+
+def _step_logits(model, items, pad_id, device):
+    ids, mask, rows, cols, targets = _collate(items, pad_id, device)
+    with _autocast(device):
+        logits = model(input_ids=ids, attention_mask=mask).logits[..., 0]
+    return logits[rows, cols].float(), targets
+
+
+@torch.inference_mode()
+def heldout_loss(model, items: Sequence[ScoredSequence], batch_size: int, device: str) -> float:
+    """Mean binary cross-entropy per read-out position."""
+    pad_id = build_tokenizer().pad_token_id
+    model.eval()
+    total, count = 0.0, 0
+    for b0 in range(0, len(items), batch_size):
+        logits, targets = _step_logits(model, items[b0 : b0 + batch_size], pad_id, device)
+        total += float(F.binary_cross_entropy_with_logits(logits, targets, reduction="sum"))
+        count += len(targets)
+    return total / max(count, 1)
+
+
+def train_verifier(
+    model,
+    train: Sequence[ScoredSequence],
+    holdout: Sequence[ScoredSequence],
+    cfg: VerifierConfig,
+    device: str,
+    seed: int = 0,
+    progress: bool = True,
+    desc: str = "verifier",
+) -> tuple[object, list[dict]]:
+    """AdamW on BCE against soft targets, early-stopped on held-out loss; returns the best model.
+
+    The history has one row per epoch (epoch 0 = before training): mean training loss,
+    held-out loss, and optimizer steps so far.
+    """
+    pad_id = build_tokenizer().pad_token_id
+    torch.manual_seed(seed)
+    optimizer = torch.optim.AdamW(
+        model.parameters(), lr=cfg.lr, betas=tuple(cfg.betas), weight_decay=cfg.weight_decay
+    )
+    lengths = np.array([len(it.ids) for it in train])
+    best = heldout_loss(model, holdout, cfg.batch_size, device)
+    history = [{"epoch": 0, "steps": 0, "train_loss": None, "holdout_loss": best}]
+    best_state, stale, steps = copy.deepcopy(model.state_dict()), 0, 0
+    for epoch in range(1, cfg.max_epochs + 1):
+        model.train()
+        batches = length_bucketed_batches(lengths, cfg.batch_size, seed + epoch)
+        losses = []
+        for rows in tqdm(batches, desc=f"{desc} epoch {epoch}", disable=not progress, leave=False):
+            logits, targets = _step_logits(model, [train[i] for i in rows], pad_id, device)
+            loss = F.binary_cross_entropy_with_logits(logits, targets)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+            steps += 1
+        held = heldout_loss(model, holdout, cfg.batch_size, device)
+        history.append(
+            {
+                "epoch": epoch,
+                "steps": steps,
+                "train_loss": float(np.mean(losses)),
+                "holdout_loss": held,
+            }
+        )
+        if held < best:
+            best, best_state, stale = held, copy.deepcopy(model.state_dict()), 0
+        else:
+            stale += 1
+            if stale >= cfg.patience:
+                break
+    model.load_state_dict(best_state)
+    return model.eval(), history
+
+
+@torch.inference_mode()
+def score_steps(
+    model, items: Sequence[ScoredSequence], batch_size: int = 64, progress: bool = True
+) -> list[np.ndarray]:
+    """The verifier's probability at each item's positions; batches are formed by length."""
+    pad_id = build_tokenizer().pad_token_id
+    device = str(next(model.parameters()).device)
+    model.eval()
+    order = np.argsort([len(it.ids) for it in items], kind="stable")
+    out: list[np.ndarray] = [np.empty(0)] * len(items)
+    for b0 in tqdm(
+        range(0, len(items), batch_size), desc="scoring", disable=not progress, leave=False
+    ):
+        chunk = order[b0 : b0 + batch_size]
+        batch = [ScoredSequence(items[i].ids, items[i].positions) for i in chunk]
+        logits, _ = _step_logits(model, batch, pad_id, device)
+        probs = torch.sigmoid(logits).cpu().numpy()
+        split = np.cumsum([len(it.positions) for it in batch])[:-1]
+        for i, p in zip(chunk, np.split(probs, split), strict=True):
+            out[i] = p
+    return out
+
+
+def aggregate(step_scores: np.ndarray, how: str) -> float:
+    """One answer score from a solution's step scores: the last (Snell's choice), min or product."""
+    if len(step_scores) == 0:
+        return 0.0
+    if how == "last":
+        return float(step_scores[-1])
+    if how == "min":
+        return float(np.min(step_scores))
+    if how == "prod":
+        return float(np.prod(step_scores))
+    raise ValueError(f"unknown aggregation {how!r}; choose one of {AGGREGATIONS}")
+
+
+def scoring_items(
+    prompt_ids: Sequence[int], solutions: Sequence[Sequence[int]]
+) -> list[ScoredSequence]:
+    """Items that read a verifier at every step end of each solution to one prompt."""
+    n = len(prompt_ids)
+    return [
+        ScoredSequence(tuple(prompt_ids) + tuple(s), tuple(n + e for e in step_ends(s)))
+        for s in solutions
+    ]
+
+
+def training_items(
+    labelled: Sequence[LabelledSolution], prompts: Sequence[Sequence[int]], kind: str
+) -> list[ScoredSequence]:
+    """PRM items carry every step end's soft label; ORM items only the final correctness."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown verifier kind {kind!r}; choose one of {KINDS}")
+    items = []
+    for sol in labelled:
+        prompt = tuple(prompts[sol.problem_index])
+        positions = tuple(len(prompt) + e for e in sol.ends)
+        targets = sol.values
+        if kind == "orm":
+            positions, targets = positions[-1:], targets[-1:]
+        items.append(ScoredSequence(prompt + sol.tokens, positions, targets))
+    return items
