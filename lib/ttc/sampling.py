@@ -85,6 +85,8 @@ class _LlamaDecoder:
             self.n_kv * self.head_dim,
             self.n_kv * self.head_dim,
         ]
+        # next-token logits for a causal LM, the scalar score for a verifier (token classifier)
+        self.head = model.lm_head if hasattr(model, "lm_head") else model.score
 
     def start(self, prompts: list[list[int]], capacity: int, pad_id: int):
         """Prefill left-padded prompts; returns the last-position logits."""
@@ -105,13 +107,32 @@ class _LlamaDecoder:
         mask = (causal & valid[:, None, :]) | eye  # pads attend to themselves: no empty rows
         return self._forward(ids, positions, mask[:, None])
 
-    def step(self, tokens: torch.Tensor):
-        """Append one token per row; returns next-token logits."""
-        self.valid[:, self.t] = True
+    def step(self, tokens: torch.Tensor, active: torch.Tensor | None = None):
+        """Append one token per row; returns next-token logits. Rows where `active` is False
+        are paused: their slot is masked out and their position does not advance."""
+        if self.t >= self.k.shape[3]:
+            self._grow(self.t + 1)
+        self.valid[:, self.t] = True if active is None else active
         positions = self.pos[:, None]
-        self.pos = self.pos + 1
+        self.pos = self.pos + (1 if active is None else active.long())
         mask = self.valid[:, None, None, : self.t + 1]
         return self._forward(tokens[:, None], positions, mask)
+
+    def rewind(self, t: int) -> None:
+        """Forget every slot from `t` on (rows that wrote there must have been dropped)."""
+        self.valid[:, t:] = False
+        self.t = t
+
+    def _grow(self, end: int) -> None:
+        """Double the cache's time axis (a step-level search cannot know its length upfront)."""
+        size = max(end, 2 * self.k.shape[3])
+        k = self.k.new_zeros((*self.k.shape[:3], size, self.head_dim))
+        v = torch.zeros_like(k)
+        k[:, :, :, : self.t] = self.k[:, :, :, : self.t]
+        v[:, :, :, : self.t] = self.v[:, :, :, : self.t]
+        valid = self.valid.new_zeros((self.valid.shape[0], size))
+        valid[:, : self.t] = self.valid[:, : self.t]
+        self.k, self.v, self.valid = k, v, valid
 
     def select(self, rows: torch.Tensor) -> None:
         """Keep (or repeat) rows of the batch: finished rows leave, forks share a prefix."""
@@ -127,8 +148,6 @@ class _LlamaDecoder:
         n = ids.shape[1]
         start = self.t if n == 1 else 0
         end = start + n
-        if end > self.k.shape[3]:
-            raise RuntimeError("KV cache capacity exceeded")
         freqs = positions[..., None].float() * self.inv_freq.to(self.device)
         emb = torch.cat((freqs, freqs), -1)
         cos = (emb.cos() * self.scaling).to(self.dtype)[:, None]
@@ -157,7 +176,7 @@ class _LlamaDecoder:
             ).chunk(2, -1)
             h = h + layer.mlp.down_proj(F.silu(gate) * up)
         self.t = end
-        return self.model.lm_head(_rms_norm(h[:, -1], model.norm)).float()
+        return self.head(_rms_norm(h[:, -1], model.norm)).float()
 
 
 def _fused(*linears):
@@ -194,6 +213,8 @@ class _GenericDecoder:
     def __init__(self, model):
         self.model = model
         self.device = next(model.parameters()).device
+        # a causal LM computes logits at the last position only; a verifier returns all
+        self.last_only = {"logits_to_keep": 1} if hasattr(model, "lm_head") else {}
 
     def start(self, prompts: list[list[int]], capacity: int, pad_id: int):
         ids, valid = left_pad(prompts, pad_id)
@@ -207,12 +228,13 @@ class _GenericDecoder:
             position_ids=positions,
             past_key_values=self.cache,
             use_cache=True,
-            logits_to_keep=1,
+            **self.last_only,
         )
         return out.logits[:, -1].float()
 
-    def step(self, tokens: torch.Tensor):
-        self.mask = torch.cat([self.mask, torch.ones_like(self.mask[:, :1])], 1)
+    def step(self, tokens: torch.Tensor, active: torch.Tensor | None = None):
+        column = torch.ones_like(self.mask[:, :1]) if active is None else active.long()[:, None]
+        self.mask = torch.cat([self.mask, column], 1)
         out = self.model(
             input_ids=tokens[:, None],
             attention_mask=self.mask,
@@ -220,8 +242,17 @@ class _GenericDecoder:
             past_key_values=self.cache,
             use_cache=True,
         )
-        self.pos = self.pos + 1
+        self.pos = self.pos + column[:, 0]
         return out.logits[:, -1].float()
+
+    def rewind(self, t: int) -> None:
+        if t < self.t:  # a negative crop removes that many slots on every transformers 4.x/5.x
+            self.cache.crop(t - self.t)
+        self.mask = self.mask[:, :t]
+
+    @property
+    def t(self) -> int:
+        return self.mask.shape[1]
 
     def select(self, rows: torch.Tensor) -> None:
         self.cache.batch_select_indices(rows)

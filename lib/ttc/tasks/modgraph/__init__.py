@@ -6,6 +6,7 @@ from .checker import (
     corruptions,
     extract_answer,
     is_correct,
+    is_valid_solution,
     parse_solution,
     solution_roles,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "extract_answer",
     "generate_problem",
     "is_correct",
+    "is_valid_solution",
     "make_splits",
     "parse_solution",
     "problem_from_dict",

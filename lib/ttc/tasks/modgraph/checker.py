@@ -62,6 +62,17 @@ def is_correct(problem: Problem, text: str) -> bool:
     return extract_answer(text) == problem.answer
 
 
+def is_valid_solution(problem: Problem, text: str) -> bool:
+    """Gold correctness of the whole solution: every step valid, the query computed by a step,
+    and the right answer (a right answer without the work is a lucky guess)."""
+    steps = parse_solution(text).steps
+    return (
+        is_correct(problem, text)
+        and any(step and step[0] == problem.query for step in steps)
+        and all(v.ok for v in check_steps(problem, text))
+    )
+
+
 @dataclass(frozen=True)
 class StepVerdict:
     ok: bool
