@@ -2,7 +2,9 @@
 
 import sys
 
-from benchmarks import sampler
+from benchmarks import sampler, search
 
 if __name__ == "__main__":
-    sampler.run(sys.argv[1] if len(sys.argv) > 1 else "cpu")
+    profile = sys.argv[1] if len(sys.argv) > 1 else "cpu"
+    sampler.run(profile)
+    search.run(profile)

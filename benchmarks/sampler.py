@@ -12,14 +12,14 @@ import time
 
 import torch
 from ttc import runtime
-from ttc.cache import write_json_atomic
 from ttc.config import load_profile
 from ttc.models.evaluate import max_solution_tokens
 from ttc.models.ladder import build_model, load_model
-from ttc.paths import results_dir
 from ttc.sampling import left_pad, sample
 from ttc.stages import MissingUpstream, model_run
 from ttc.tasks.modgraph import build_tokenizer, encode, generate_problem
+
+from benchmarks import report
 
 
 def _base_model(profile, device):
@@ -87,24 +87,12 @@ def run(profile_name: str = "cpu", batch: int = 64, repeats: int = 5) -> dict:
             n = fn()
             best = max(best, n / (time.perf_counter() - start))
         results[name] = best
-    speedup = results["ttc.sampling"] / results["model.generate"]
-    print(
-        f"sampler, {profile_name} base model {profile.base_model} ({state}), batch {batch}, device {device}"
-    )
-    for name, rate in results.items():
-        print(f"  {name:15s} {rate:10,.0f} generated tokens/s")
-    print(f"  speed-up {speedup:.2f}x (target >= 2x)")
-    record = {
-        "profile": profile_name,
-        "model": profile.base_model,
-        "weights": state,
-        "batch": batch,
-        "device": device,
-        "tokens_per_s": results,
-        "speedup": round(speedup, 2),
-    }
-    write_json_atomic(results_dir(profile_name) / "benchmark_sampler.json", record)
-    return record
+    return report(
+        f"sampler, {profile_name} base model {profile.base_model} ({state}), batch {batch}, "
+        f"device {device}",
+        profile_name, "sampler", results, 2, model=profile.base_model, weights=state,
+        batch=batch, device=device,
+    )  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -48,8 +48,21 @@ def test_smoke_pipeline_writes_results_figures_and_findings(smoke_run):
     verifiers = json.loads((results / "03_verifiers.json").read_text())
     assert verifiers["label_stats"]["rollouts"] > 0
     assert {row["n"] for row in verifiers["curves"]} == {1, 2, 4, 8}
+    search = json.loads((results / "04_search.json").read_text())
+    assert sum(row["questions"] for row in search["bins"]) == 24
+    methods = {row["method"] for row in search["summary"]}
+    assert {
+        "majority",
+        "best-of-N weighted",
+        "beam M=4",
+        "DVTS M=4",
+        "lookahead k=3 M=4",
+    } <= methods
     ids = {r["id"] for r in json.loads((results / "findings.json").read_text())}
-    assert ids == {"F1-span", "F1-scale", "F2-weighted", "F2-majority", "F2-prm-vs-orm", "F2-last"}
+    assert ids == {
+        "F1-span", "F1-scale", "F2-weighted", "F2-majority", "F2-prm-vs-orm", "F2-last",
+        "F3-small-budget", "F3-medium", "F3-easy",
+    }  # fmt: skip
     figures = smoke_run / "figures" / "smoke"
     for name in [
         "fig01_task_lengths",
@@ -63,13 +76,19 @@ def test_smoke_pipeline_writes_results_figures_and_findings(smoke_run):
         "fig09_prm_vs_orm",
         "fig10_weighted_vs_best_of_n",
         "fig11_prm_quality",
+        "fig12_search_vs_budget",
+        "fig13_search_by_oracle_bin",
+        "fig14_search_by_predicted_bin",
+        "fig15_overoptimisation",
     ]:
         assert (figures / f"{name}.png").stat().st_size > 5000 and (
             figures / f"{name}.pdf"
         ).exists()
 
 
-@pytest.mark.parametrize("notebook, figures", [("02_base_models", 4), ("03_verifiers", 6)])
+@pytest.mark.parametrize(
+    "notebook, figures", [("02_base_models", 4), ("03_verifiers", 6), ("04_search", 4)]
+)
 def test_executed_notebooks_show_figures_inline(smoke_run, notebook, figures):
     nb = nbformat.read(
         smoke_run / "build" / "notebooks" / "smoke" / f"{notebook}.ipynb", as_version=4

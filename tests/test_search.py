@@ -130,3 +130,39 @@ def test_quintile_bins_handle_ties():
     correct = np.array([[1, 1], [1, 0], [0, 0], [0, 0], [1, 1]], dtype=bool)
     table = bin_table(oracle_bins(correct), correct.mean(axis=1), "pass@1")
     assert table["questions"].tolist() == [1] * 5 and table["high"].is_monotonic_decreasing
+
+
+def test_named_methods_map_to_the_paper_configurations():
+    from ttc.search import method_arguments
+
+    assert method_arguments("beam M=4", 64) == {"width": 4, "subtrees": 1, "lookahead": 0}
+    assert method_arguments("beam M=sqrt(N)", 64) == {"width": 8, "subtrees": 1, "lookahead": 0}
+    assert method_arguments("lookahead k=3 M=4", 16)["lookahead"] == 3
+    assert method_arguments("DVTS M=4", 64) == {"width": 4, "subtrees": 16, "lookahead": 0}
+    assert method_arguments("DVTS M=4", 2)["subtrees"] == 1
+    with pytest.raises(ValueError, match="unknown search method"):
+        method_arguments("mcts", 4)
+
+
+def test_best_of_n_from_the_bank_uses_the_same_interface(level2_problems):
+    from ttc.bank import SampleBank
+    from ttc.search import best_of_n_from_bank
+
+    right = [tuple(encode([reference_solution(p)])[0]) for p in level2_problems]
+    wrong = [tuple(encode([f"<ans> {(p.answer + 1) % 23} <eos>"])[0]) for p in level2_problems]
+    tokens = tuple(t for r, w in zip(right, wrong, strict=True) for t in (r, w, w))
+    answers = np.array(
+        [[p.answer, (p.answer + 1) % 23, (p.answer + 1) % 23] for p in level2_problems]
+    )
+    targets = np.array([p.answer for p in level2_problems])[:, None]
+    prompts = np.array([len(encode([p.prompt_text()])[0]) for p in level2_problems])
+    bank = SampleBank(tokens, answers, answers == targets, np.ones_like(answers, bool), prompts)
+    scores = np.array([[0.9, 0.2, 0.2]] * 3)  # the verifier outweighs the two wrong votes
+    results = best_of_n_from_bank(bank, scores, level2_problems, 3, 1000, 1000)
+    assert all(r.correct and r.chosen_valid for r in results)
+    for r, prompt, sol in zip(results, prompts, right, strict=True):
+        assert r.cost.generations == 3 and r.cost.prefill_tokens == prompt
+        assert r.cost.generated_tokens == len(sol) + 2 * len(wrong[0])
+        assert r.cost.verifier_tokens == 3 * prompt + r.cost.generated_tokens
+    with pytest.raises(ValueError, match="exceeds the bank"):
+        best_of_n_from_bank(bank, scores, level2_problems, 4, 1, 1)

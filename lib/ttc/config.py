@@ -159,6 +159,29 @@ class BankConfig:
 
 
 @dataclass(frozen=True)
+class SearchConfig:
+    """Budgets and limits of the PRM-guided searches (notebook 04)."""
+
+    budgets: tuple[int, ...] = (1, 4, 16)  # generation budgets N of beam search and DVTS
+    lookahead_budgets: tuple[int, ...] = (4,)  # N for lookahead (it costs N(k + 1))
+    max_rounds: int = 40  # the paper's cap on expansion rounds
+    step_tokens: int = 16  # a step longer than this ends the candidate
+    max_rows: int = 4096  # rows decoded together (questions x N): bounds KV-cache memory
+
+    def validate(self) -> None:
+        for name in ("budgets", "lookahead_budgets"):
+            values = getattr(self, name)
+            _check(
+                values and list(values) == sorted(set(values)) and values[0] >= 1,
+                f"search.{name}: increasing positive budgets",
+            )
+        _check(
+            self.max_rounds >= 1 and self.step_tokens >= 1, "search: max_rounds, step_tokens >= 1"
+        )
+        _check(self.max_rows >= max(self.budgets), "search.max_rows must hold one question's rows")
+
+
+@dataclass(frozen=True)
 class VerifierConfig:
     """PRM labels from Monte Carlo rollouts, and PRM/ORM finetuning (paper_protocol.md section 3)."""
 
@@ -202,6 +225,7 @@ class Profile:
     eval: EvalConfig = field(default_factory=EvalConfig)
     bank: BankConfig = field(default_factory=BankConfig)
     verifier: VerifierConfig = field(default_factory=VerifierConfig)
+    search: SearchConfig = field(default_factory=SearchConfig)
     cell_timeout_s: int = 1800
     budget_minutes: dict[str, float] = field(default_factory=dict)
 
@@ -211,6 +235,11 @@ class Profile:
         self.train.validate()
         self.bank.validate()
         self.verifier.validate()
+        self.search.validate()
+        _check(
+            max(self.search.budgets) <= self.bank.samples,
+            "search.budgets may not exceed bank.samples (best-of-N is drawn from the bank)",
+        )
         names = [m.name for m in self.ladder]
         _check(
             len(names) == len(set(names)) and names,

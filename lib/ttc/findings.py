@@ -162,6 +162,56 @@ def f2_records(curves: pd.DataFrame, min_n: int = 4, tolerance: float = 0.02) ->
     return records
 
 
+def f3_records(
+    by_bin: pd.DataFrame, beam: str = "beam M=4", baseline: str = "best-of-N weighted"
+) -> list[dict]:
+    """The search findings from mean accuracy per (method, generations, bin); bin 1 = easiest.
+
+    Small budgets are the two smallest budgets >= 4 over all questions; medium bins are 3-4
+    (the paper's harder-but-solvable levels); easy bins are 1-2 at the largest budget.
+    """
+    table = by_bin.groupby(["method", "generations", "bin"])["correct"].mean()
+    overall = by_bin.groupby(["method", "generations"])["correct"].mean()
+    budgets = sorted(n for n in by_bin[by_bin["method"] == beam]["generations"].unique() if n >= 4)
+
+    def gap(n, bins=None):
+        if bins is None:
+            return round(float(overall[(beam, n)] - overall[(baseline, n)]), 4)
+        return round(
+            float(np.mean([table[(beam, n, b)] - table[(baseline, n, b)] for b in bins])), 4
+        )
+
+    small = {int(n): gap(n) for n in budgets[:2]}
+    medium = {int(n): gap(n, (3, 4)) for n in budgets}
+    easy = {int(budgets[-1]): gap(budgets[-1], (1, 2))}
+    return [
+        _record(
+            "F3-small-budget",
+            f"{beam} beats {baseline} at the smallest budgets",
+            "accuracy gap (beam - best-of-N weighted), all test questions",
+            small,
+            "beam search better at low budgets",
+            all(v > 0 for v in small.values()),
+        ),
+        _record(
+            "F3-medium",
+            f"{beam} beats {baseline} on the medium oracle bins (3-4) at every budget >= 4",
+            "accuracy gap (beam - best-of-N weighted), bins 3-4",
+            medium,
+            "beam better on medium/hard questions",
+            all(v > 0 for v in medium.values()),
+        ),
+        _record(
+            "F3-easy",
+            f"on the easy oracle bins (1-2) at the largest budget {beam} falls below {baseline}",
+            "accuracy gap (beam - best-of-N weighted), bins 1-2, largest budget",
+            easy,
+            "beam worse on easy questions at high budget (PRM over-optimised)",
+            all(v < 0 for v in easy.values()),
+        ),
+    ]
+
+
 def record_findings(profile: str, records: list[dict]) -> list[dict]:
     """Merge records into the profile's findings.json by id; returns the whole list."""
     path = results_dir(profile) / "findings.json"

@@ -108,6 +108,7 @@ def setup(namespace: dict[str, Any], notebook: str) -> Run:
     profile = load_profile(profile_name, overrides)
     runtime.seed_everything(profile.seed)
     threads = runtime.configure_threads()
+    transformers.logging.disable_progress_bar()  # per-checkpoint "Loading weights" bars
     set_theme()
     run = Run(notebook, profile, runtime.device())
     budget = profile.budget_minutes.get(notebook)

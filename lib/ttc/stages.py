@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 from dataclasses import asdict
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from .config import Profile
 from .models.evaluate import greedy_pass_at_1, role_losses
 from .models.ladder import load_model
 from .models.pretrain import checkpoint_name, pretrain, read_metrics
+from .search import method_arguments, tree_search
 from .tasks.modgraph import (
     Splits,
     build_corpus,
@@ -51,6 +53,7 @@ LABELS_VERSION = 1
 VERIFIER_VERSION = 1
 BANK_VERSION = 1
 SCORES_VERSION = 1
+SEARCH_VERSION = 1
 LABEL_CHUNK = 100  # prm_train problems per resumable chunk of rollout labelling
 BANK_CHUNK = 50  # test problems per resumable chunk of the sample bank
 
@@ -406,3 +409,48 @@ def bank_scores(profile: Profile, kind: str, device: str) -> list[np.ndarray]:
     data = load_file(str(path / "scores.safetensors"))
     flat, offsets = data["scores"], data["offsets"]
     return [flat[a:b] for a, b in zip(offsets[:-1], offsets[1:], strict=True)]
+
+
+# --- search (notebook 04) -------------------------------------------------------------
+
+
+def search_results(profile: Profile, method: str, budget: int, device: str) -> pd.DataFrame:
+    """One row per test question for a named search configuration at budget N (cached)."""
+    args = method_arguments(method, budget)
+
+    def compute() -> list[dict]:
+        policy = load_model(base_policy_dir(profile), device)
+        prm = load_verifier(train_verifier_model(profile, "prm", device) / "model", device)
+        cfg = profile.search
+        started = time.perf_counter()
+        results = tree_search(
+            policy, prm, load_splits(profile).test, budget, **args,
+            temperature=profile.bank.temperature, max_rounds=cfg.max_rounds,
+            step_tokens=cfg.step_tokens, max_rows=cfg.max_rows, seed=profile.seed,
+        )  # fmt: skip
+        wall = (time.perf_counter() - started) / len(results)
+        return [
+            {
+                "problem": i,
+                "answer": r.answer,
+                "correct": r.correct,
+                "chosen_valid": r.chosen_valid,
+                "chosen_score": r.chosen_score,
+                "candidates": r.candidates,
+                **asdict(r.cost),
+                "wall_s": wall,  # amortised over the batch
+            }
+            for i, r in enumerate(results)
+        ]
+
+    inputs = {
+        **_policy_inputs(profile),
+        "prm": _verifier_inputs(profile, "prm"),
+        "splits": _splits_inputs(profile),
+        "search": asdict(profile.search),
+        "temperature": profile.bank.temperature,
+        "budget": budget,
+        "arguments": args,
+    }
+    frame = pd.DataFrame(cache.cached_json("search", inputs, compute, SEARCH_VERSION))
+    return frame.assign(method=method, budget=budget)

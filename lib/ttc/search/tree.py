@@ -17,7 +17,6 @@ paper's 40). The answer is best-of-N weighted over the pool with last-step PRM s
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -68,6 +67,28 @@ def choose(problem: Problem, pool: Sequence[tuple[tuple[int, ...], float]]) -> S
     score, chosen = max(picks, key=lambda x: x[0]) if picks else (0.0, ())
     valid = is_valid_solution(problem, decode(chosen))
     return SearchResult(answer, answer == problem.answer, chosen, float(score), valid, tuple(pool))
+
+
+# The paper's configurations (section 5.2), plus DVTS: name -> (width, subtrees, lookahead);
+# width "sqrt" is M = sqrt(N), subtrees "N/M" is one tree per M rows.
+METHODS = {
+    "beam M=sqrt(N)": ("sqrt", 1, 0),
+    "beam M=4": (4, 1, 0),
+    "lookahead k=1 M=sqrt(N)": ("sqrt", 1, 1),
+    "lookahead k=3 M=sqrt(N)": ("sqrt", 1, 3),
+    "lookahead k=3 M=4": (4, 1, 3),
+    "DVTS M=4": (4, "N/M", 0),
+}
+
+
+def method_arguments(method: str, budget: int) -> dict:
+    """`tree_search` keyword arguments of a named configuration at budget N."""
+    if method not in METHODS:
+        raise ValueError(f"unknown search method {method!r}; choose one of {list(METHODS)}")
+    width, subtrees, lookahead = METHODS[method]
+    width = sqrt_width(budget) if width == "sqrt" else width
+    subtrees = max(1, budget // width) if subtrees == "N/M" else subtrees
+    return {"width": width, "subtrees": subtrees, "lookahead": lookahead}
 
 
 def split_budget(budget: int, width: int, subtrees: int) -> tuple[int, int, int]:

@@ -1,0 +1,109 @@
+"""Beam search with KV-cache reuse against the same search re-encoding every prefix
+(target: >= 3x generated tokens/s at N = 64 on CPU).
+
+The baseline keeps each beam as a token list and, every round, samples the next step by
+prefilling prompt + prefix from scratch (`ttc.sampling.sample`, one batch) and scores it by
+running the PRM over the whole sequence (`ttc.verifiers.score_steps`), which is how a
+search built on `generate` and a separate reward model call works. Both run the same
+`tree_search` code; only the decoder state differs. Uses the profile's trained policy and
+PRM when notebooks 02-03 have built them.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from unittest import mock
+
+import torch
+from ttc import runtime
+from ttc.config import load_profile
+from ttc.models.ladder import load_model
+from ttc.sampling import sample
+from ttc.search import tree, tree_search
+from ttc.stages import base_policy_dir, train_verifier_model
+from ttc.tasks.modgraph import generate_problem
+from ttc.verifiers import ScoredSequence, load_verifier, score_steps
+
+from benchmarks import report
+
+
+class Reencoding:
+    """`Lockstep`'s interface without a cache: every step re-reads the whole prefix."""
+
+    def __init__(self, policy, prm, pad_id, fast=None):
+        self.policy, self.prm, self.pad_id = policy, prm, pad_id
+        self.device = next(policy.parameters()).device
+        self.calls = 0
+
+    def start(self, prompts, capacity):
+        self.seqs = [list(p) for p in prompts]
+        self.score = torch.zeros(len(prompts))
+
+    @property
+    def rows(self):
+        return len(self.seqs)
+
+    @property
+    def t(self):
+        return 0
+
+    def select(self, rows):
+        rows = rows.tolist()
+        self.seqs = [list(self.seqs[r]) for r in rows]
+        self.score = self.score[rows]
+
+    def rewind(self, t):
+        pass  # forks were dropped by `select`; nothing else is held
+
+    def extend(self, active, temperature, stop_ids, max_tokens, generator):
+        rows = [r for r, a in enumerate(active.tolist()) if a]
+        tokens = torch.full((self.rows, max_tokens), self.pad_id)
+        lengths = torch.zeros(self.rows, dtype=torch.long)
+        stopped = torch.zeros(self.rows, dtype=torch.bool)
+        stops = set(stop_ids.tolist())
+        self.calls += 1
+        gens = sample(
+            self.policy, [self.seqs[r] for r in rows], temperature=temperature,
+            max_new_tokens=max_tokens, stop_ids=sorted(stops), pad_id=self.pad_id,
+            batch_size=max(1, len(rows)), seed=self.calls, progress=False,
+        )  # fmt: skip
+        for r, g in zip(rows, gens, strict=True):
+            tokens[r, : g.n_generated] = torch.tensor(g.tokens)
+            lengths[r], stopped[r] = g.n_generated, g.stopped
+            self.seqs[r] += list(g.tokens)
+        items = [ScoredSequence(tuple(self.seqs[r]), (len(self.seqs[r]) - 1,)) for r in rows]
+        for r, s in zip(
+            rows, score_steps(self.prm, items, batch_size=512, progress=False), strict=True
+        ):
+            self.score[r] = float(s[0])
+        return tokens, lengths, stopped
+
+
+def run(profile_name: str = "cpu", budget: int = 64, questions: int = 16) -> dict:
+    runtime.configure_threads()
+    device = runtime.device()
+    profile = load_profile(profile_name)
+    policy = load_model(base_policy_dir(profile), device)
+    prm = load_verifier(train_verifier_model(profile, "prm", device) / "model", device)
+    rng = random.Random(0)
+    problems = [generate_problem(profile.task, rng) for _ in range(questions)]
+
+    def search():
+        start = time.perf_counter()
+        results = tree_search(policy, prm, problems, budget, 4, seed=0, progress=False)
+        wall = time.perf_counter() - start
+        return sum(r.cost.generated_tokens for r in results) / wall
+
+    rates = {"lockstep KV reuse": search()}
+    with mock.patch.object(tree, "Lockstep", Reencoding):
+        rates["re-encode every prefix"] = search()
+    return report(
+        f"beam search M=4, N={budget}, {questions} questions, {profile_name} policy and PRM, "
+        f"device {device} (tokens/s of the policy, PRM scoring included)",
+        profile_name, "search", rates, 3, budget=budget, questions=questions, device=device,
+    )  # fmt: skip
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,52 @@
+"""Best-of-N weighted as a search strategy: N samples of the sample bank, chosen by the PRM.
+
+The same interface and cost record as the tree searches. The samples were drawn
+independently (one prefill per question, forked), and the PRM scores each sample on its
+own, so it re-reads the prompt once per sample.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..bank import SampleBank
+from ..flops import inference_flops
+from ..tasks.modgraph import Problem
+from .tree import Cost, SearchResult, choose
+
+
+def best_of_n_from_bank(
+    bank: SampleBank,
+    scores: np.ndarray,
+    problems: Sequence[Problem],
+    budget: int,
+    policy_params: int,
+    prm_params: int,
+    seed: int = 0,
+) -> list[SearchResult]:
+    """One random subset of `budget` bank samples per question; `scores` is [question, sample]."""
+    if budget > bank.samples:
+        raise ValueError(f"budget {budget} exceeds the bank's {bank.samples} samples")
+    rng = np.random.default_rng(seed)
+    results = []
+    for i, problem in enumerate(problems):
+        picks = rng.choice(bank.samples, size=budget, replace=False)
+        solutions = bank.solutions(i)
+        pool = [(solutions[j], float(scores[i, j])) for j in picks]
+        generated = sum(len(tokens) for tokens, _ in pool)
+        prompt = int(bank.prompt_tokens[i])
+        cost = Cost(
+            generations=budget,
+            generated_tokens=generated,
+            prefill_tokens=prompt,
+            verifier_tokens=budget * prompt + generated,
+        )
+        cost.flops = inference_flops(policy_params, prompt + generated) + inference_flops(
+            prm_params, cost.verifier_tokens
+        )
+        result = choose(problem, pool)
+        result.cost = cost
+        results.append(result)
+    return results
