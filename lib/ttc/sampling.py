@@ -105,7 +105,7 @@ class _LlamaDecoder:
         causal = torch.ones(width, width, dtype=torch.bool, device=self.device).tril()
         eye = torch.eye(width, dtype=torch.bool, device=self.device)
         mask = (causal & valid[:, None, :]) | eye  # pads attend to themselves: no empty rows
-        return self._forward(ids, positions, mask[:, None])
+        return self._forward(ids, positions, mask[:, None], 0)
 
     def step(self, tokens: torch.Tensor, active: torch.Tensor | None = None):
         """Append one token per row; returns next-token logits. Rows where `active` is False
@@ -116,7 +116,22 @@ class _LlamaDecoder:
         positions = self.pos[:, None]
         self.pos = self.pos + (1 if active is None else active.long())
         mask = self.valid[:, None, None, : self.t + 1]
-        return self._forward(tokens[:, None], positions, mask)
+        return self._forward(tokens[:, None], positions, mask, self.t)
+
+    def append(self, tokens: torch.Tensor, valid: torch.Tensor):
+        """Append a chunk [rows, n] in one forward (`valid` marks each row's real tokens, a
+        prefix of the chunk); returns the head's output at every position [rows, n, out]."""
+        n, start = tokens.shape[1], self.t
+        if start + n > self.k.shape[3]:
+            self._grow(start + n)
+        self.valid[:, start : start + n] = valid
+        positions = (self.pos[:, None] + valid.long().cumsum(1) - 1).clamp(min=0)
+        self.pos = self.pos + valid.sum(1)
+        mask = self.valid[:, None, None, : start + n].repeat(1, 1, n, 1)
+        inside = torch.ones(n, n, dtype=torch.bool, device=self.device).tril()
+        eye = torch.eye(n, dtype=torch.bool, device=self.device)
+        mask[..., start:] = (mask[..., start:] & inside) | eye  # padding attends to itself
+        return self._forward(tokens, positions, mask, start, every=True)
 
     def rewind(self, t: int) -> None:
         """Forget every slot from `t` on (rows that wrote there must have been dropped)."""
@@ -144,9 +159,10 @@ class _LlamaDecoder:
         self.k, self.v = k, v
         self.valid, self.pos = self.valid[rows], self.pos[rows]
 
-    def _forward(self, ids, positions, mask):
+    def _forward(self, ids, positions, mask, start: int, every: bool = False):
+        """Run `ids` written at cache slots [start, start + n); the head's output at the last
+        position, or at every position with `every`."""
         n = ids.shape[1]
-        start = self.t if n == 1 else 0
         end = start + n
         freqs = positions[..., None].float() * self.inv_freq.to(self.device)
         emb = torch.cat((freqs, freqs), -1)
@@ -176,7 +192,7 @@ class _LlamaDecoder:
             ).chunk(2, -1)
             h = h + layer.mlp.down_proj(F.silu(gate) * up)
         self.t = end
-        return self.head(_rms_norm(h[:, -1], model.norm)).float()
+        return self.head(_rms_norm(h if every else h[:, -1], model.norm)).float()
 
 
 def _fused(*linears):
@@ -244,6 +260,19 @@ class _GenericDecoder:
         )
         self.pos = self.pos + column[:, 0]
         return out.logits[:, -1].float()
+
+    def append(self, tokens: torch.Tensor, valid: torch.Tensor):
+        positions = (self.pos[:, None] + valid.long().cumsum(1) - 1).clamp(min=0)
+        self.mask = torch.cat([self.mask, valid.long()], 1)
+        out = self.model(
+            input_ids=tokens,
+            attention_mask=self.mask,
+            position_ids=positions,
+            past_key_values=self.cache,
+            use_cache=True,
+        )
+        self.pos = self.pos + valid.sum(1)
+        return out.logits.float()
 
     def rewind(self, t: int) -> None:
         if t < self.t:  # a negative crop removes that many slots on every transformers 4.x/5.x

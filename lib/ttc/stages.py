@@ -53,7 +53,7 @@ LABELS_VERSION = 1
 VERIFIER_VERSION = 1
 BANK_VERSION = 1
 SCORES_VERSION = 1
-SEARCH_VERSION = 1
+SEARCH_VERSION = 2  # 2: the PRM reads each step in one chunked forward
 LABEL_CHUNK = 100  # prm_train problems per resumable chunk of rollout labelling
 BANK_CHUNK = 50  # test problems per resumable chunk of the sample bank
 

@@ -1,10 +1,10 @@
-"""Policy and PRM decoding the same rows in lockstep, one solution step at a time.
+"""Policy and PRM over the same rows in lockstep, one solution step at a time.
 
-Every token the policy samples is fed to the PRM in the same iteration, so the PRM's score
-at a step end is available the moment the step ends and neither model ever re-encodes a
-prefix: keeping a beam forks its rows' KV caches (`select`), lookahead rollouts run on
-forks that are dropped afterwards (`rewind`). Rows not extending in an iteration are
-paused (their slot is masked out), which keeps the batch rectangular.
+The policy samples a step token by token; the PRM then reads the whole new step in one
+chunked forward over its own KV cache, so its score at the step end is ready when the step
+is, and neither model ever re-encodes a prefix: keeping a beam forks its rows' caches
+(`select`), lookahead rollouts run on forks that are dropped afterwards (`rewind`). Rows not
+extending are paused (their slots are masked out), which keeps the batch rectangular.
 """
 
 from __future__ import annotations
@@ -36,8 +36,9 @@ class Lockstep:
         return self.logits.shape[0]
 
     @property
-    def t(self) -> int:
-        return self.policy.t
+    def t(self) -> tuple[int, int]:
+        """Filled cache slots of (policy, PRM): where `rewind` returns to."""
+        return self.policy.t, self.prm.t
 
     def select(self, rows: torch.Tensor) -> None:
         """Keep, drop or fork rows (a row may appear several times)."""
@@ -46,9 +47,9 @@ class Lockstep:
         self.prm.select(rows)
         self.logits, self.score = self.logits[rows], self.score[rows]
 
-    def rewind(self, t: int) -> None:
-        self.policy.rewind(t)
-        self.prm.rewind(t)
+    def rewind(self, t: tuple[int, int]) -> None:
+        self.policy.rewind(t[0])
+        self.prm.rewind(t[1])
 
     def extend(
         self,
@@ -75,10 +76,15 @@ class Lockstep:
             tokens_out[:, i] = tokens
             lengths += live.long()
             logits = self.policy.step(tokens, live)
-            score = torch.sigmoid(self.prm.step(tokens, live)[:, 0])
             self.logits = torch.where(live[:, None], logits, self.logits)
-            self.score = torch.where(live, score, self.score)
             ended = live & torch.isin(tokens, stop_ids)
             stopped |= ended
             live &= ~ended
+        width = int(lengths.max())
+        if width:
+            chunk = tokens_out[:, :width]
+            valid = torch.arange(width, device=self.device)[None, :] < lengths[:, None]
+            scores = torch.sigmoid(self.prm.append(chunk, valid)[..., 0])
+            last = scores.gather(1, (lengths - 1).clamp(min=0)[:, None])[:, 0]
+            self.score = torch.where(lengths > 0, last, self.score)
         return tokens_out, lengths, stopped
