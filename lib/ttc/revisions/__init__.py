@@ -1,0 +1,13 @@
+"""Sequential revisions: revision data, prompts and chains, seq:par budgets, hierarchical selection."""
+
+from .chains import hierarchical_best_of_n, ratio_grid, revision_prompt
+from .data import MAX_CONTEXT, RevisionExample, revision_examples
+
+__all__ = [
+    "MAX_CONTEXT",
+    "RevisionExample",
+    "hierarchical_best_of_n",
+    "ratio_grid",
+    "revision_examples",
+    "revision_prompt",
+]
