@@ -80,3 +80,19 @@ def test_role_losses_on_a_uniform_model(problems):
     losses = role_losses(_Uniform(211), problems[:6])
     assert set(losses) == set(ROLES)
     assert all(v == pytest.approx(math.log(211)) for v in losses.values())
+
+
+def test_finetuning_starts_from_the_given_checkpoint(tmp_path, tiny_spec, corpus):
+    cfg = TrainConfig(tokens=60_000, batch_size=8, checkpoints=(1.0,), eval_points=1)
+    base = pretrain(tiny_spec, cfg, corpus, tmp_path / "base", seed=0, device="cpu", progress=False)
+    start = tmp_path / "base" / base["checkpoints"][-1]["name"]
+    tuned = pretrain(
+        tiny_spec, cfg, corpus, tmp_path / "tuned", seed=1, device="cpu", progress=False,
+        init_from=start,
+    )  # fmt: skip
+    fresh = pretrain(
+        tiny_spec, cfg, corpus, tmp_path / "fresh", seed=1, device="cpu", progress=False
+    )
+    # the finetuned run begins where the base run ended, far below a fresh start
+    assert tuned["curve"][0]["loss"] < fresh["curve"][0]["loss"] - 1.0
+    assert tuned["curve"][0]["loss"] == pytest.approx(base["curve"][-1]["loss"], abs=0.5)

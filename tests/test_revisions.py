@@ -81,3 +81,34 @@ def test_hierarchical_selection_votes_within_then_across_chains():
     # a chain's losing answers do not count across chains: 5 (0.5) beats 6 (0.3), not 0.4 + 0.3
     assert hierarchical_best_of_n([[5, 6], [6]], [[0.5, 0.4], [0.3]]) == 5
     assert hierarchical_best_of_n([[None]], [[1.0]]) is None
+
+
+def test_revision_corpus_trains_on_the_target_only(problems):
+    from ttc.revisions import RevisionExample, revision_corpus
+    from ttc.tasks.modgraph import decode, reference_solution
+
+    target = reference_solution(problems[0])
+    examples = [
+        RevisionExample(0, ("<ans> 3 <eos>",), target),
+        RevisionExample(1, (), "<ans> 1 <eos>"),
+    ]
+    corpus = revision_corpus(examples, problems, epochs=2)
+    assert len(corpus["offsets"]) == 5  # 2 examples x 2 epochs
+    start, end = corpus["offsets"][0], corpus["offsets"][1]
+    ids = corpus["ids"][start:end].tolist()
+    prompt_len = corpus["prompt_lens"][0]
+    assert decode(ids[:prompt_len]) == revision_prompt(problems[0], ["<ans> 3 <eos>"])
+    assert decode(ids[prompt_len:]) == target
+
+
+def test_the_kept_checkpoint_is_one_past_the_validation_minimum():
+    from ttc.revisions import revision_corpus
+    from ttc.stages import checkpoint_after_minimum
+
+    names = ["c1", "c2", "c3", "c4"]
+    assert checkpoint_after_minimum([3.0, 2.0, 2.5, 2.7], names) == "c3"
+    assert checkpoint_after_minimum([3.0, 2.8, 2.5, 2.0], names) == "c4"  # still falling
+    with pytest.raises(ValueError, match="one held-out loss per checkpoint"):
+        checkpoint_after_minimum([1.0], names)
+    with pytest.raises(ValueError, match="no revision examples"):
+        revision_corpus([], [], 1)

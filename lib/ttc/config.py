@@ -182,6 +182,34 @@ class SearchConfig:
 
 
 @dataclass(frozen=True)
+class RevisionConfig:
+    """The revision model: its training data and finetuning (paper_protocol.md section 5)."""
+
+    samples_per_problem: int = 8  # base-model attempts per revision_train question (paper: 64)
+    temperature: float = 1.0
+    epochs: int = 2  # passes over the revision examples
+    lr: float = 1e-3
+    batch_size: int = 16
+    # evenly spaced; held-out loss is measured at each, and the checkpoint after the
+    # minimum is kept (the paper took one slightly past the validation minimum)
+    checkpoints: tuple[float, ...] = (0.25, 0.5, 0.75, 1.0)
+    holdout_frac: float = 0.1  # revision_train questions held out for that choice
+
+    def validate(self) -> None:
+        _check(
+            self.samples_per_problem >= 2 and self.epochs >= 1 and self.batch_size >= 1,
+            "revisions: samples_per_problem >= 2, epochs >= 1, batch_size >= 1",
+        )
+        _check(self.temperature > 0 and self.lr > 0, "revisions: temperature and lr positive")
+        n = len(self.checkpoints)
+        _check(
+            list(self.checkpoints) == [(i + 1) / n for i in range(n)],
+            "revisions.checkpoints must be evenly spaced and end at 1.0, e.g. [0.25, 0.5, 0.75, 1.0]",
+        )
+        _check(0 < self.holdout_frac < 1, "revisions.holdout_frac must be in (0, 1)")
+
+
+@dataclass(frozen=True)
 class VerifierConfig:
     """PRM labels from Monte Carlo rollouts, and PRM/ORM finetuning (paper_protocol.md section 3)."""
 
@@ -226,6 +254,7 @@ class Profile:
     bank: BankConfig = field(default_factory=BankConfig)
     verifier: VerifierConfig = field(default_factory=VerifierConfig)
     search: SearchConfig = field(default_factory=SearchConfig)
+    revisions: RevisionConfig = field(default_factory=RevisionConfig)
     cell_timeout_s: int = 1800
     budget_minutes: dict[str, float] = field(default_factory=dict)
 
@@ -236,6 +265,7 @@ class Profile:
         self.bank.validate()
         self.verifier.validate()
         self.search.validate()
+        self.revisions.validate()
         _check(
             max(self.search.budgets) <= self.bank.samples,
             "search.budgets may not exceed bank.samples (best-of-N is drawn from the bank)",

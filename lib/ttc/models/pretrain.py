@@ -24,7 +24,7 @@ from .. import flops
 from ..cache import write_json_atomic
 from ..config import ModelSpec, TrainConfig
 from ..tasks.modgraph.tokenizer import build_tokenizer
-from .ladder import build_model, non_embedding_parameters
+from .ladder import build_model, load_model, non_embedding_parameters
 
 RESUME_FILE = "resume.pt"
 
@@ -65,6 +65,20 @@ def token_losses(model, ids: torch.Tensor, attention: torch.Tensor) -> torch.Ten
     return F.cross_entropy(logits.float().transpose(1, 2), ids[:, 1:], reduction="none")
 
 
+@torch.inference_mode()
+def corpus_loss(model, corpus: dict[str, np.ndarray], batch_size: int = 64) -> float:
+    """Mean next-token loss over the solution (target) tokens of a whole corpus."""
+    device = next(model.parameters()).device
+    pad = build_tokenizer().pad_token_id
+    total, count = 0.0, 0
+    for b0 in range(0, len(corpus["prompt_lens"]), batch_size):
+        rows = np.arange(b0, min(b0 + batch_size, len(corpus["prompt_lens"])))
+        ids, attention, target = (t.to(device) for t in collate(corpus, rows, pad))
+        losses = token_losses(model, ids, attention)[target[:, 1:]]
+        total, count = total + float(losses.sum()), count + losses.numel()
+    return total / max(count, 1)
+
+
 def lr_at(step: int, total: int, peak: float, cfg: TrainConfig) -> float:
     warmup = max(1, int(cfg.warmup_frac * total))
     if step < warmup:
@@ -83,15 +97,18 @@ def pretrain(
     device: str,
     evaluate=None,
     progress: bool = True,
+    init_from: Path | None = None,
 ) -> dict:
     """Train `spec` on `corpus` into `workdir`, resuming from `workdir/resume.pt` if present.
 
     `evaluate(model) -> dict` is called at `cfg.eval_points` evenly spaced points (and at the
-    end) to record validation metrics over training. Returns (and writes) `metrics.json`.
+    end) to record validation metrics over training. `init_from` (a checkpoint directory)
+    turns pretraining into finetuning: the run starts from those weights, at `spec.lr`.
+    Returns (and writes) `metrics.json`.
     """
     workdir = Path(workdir)
     tok = build_tokenizer()
-    model = build_model(spec, seed).to(device)
+    model = (build_model(spec, seed) if init_from is None else load_model(init_from)).to(device)
     decay = [p for p in model.parameters() if p.dim() >= 2]  # matrices; norms are not decayed
     no_decay = [p for p in model.parameters() if p.dim() < 2]
     optim = torch.optim.AdamW(

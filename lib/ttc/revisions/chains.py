@@ -1,10 +1,7 @@
-"""Revision chains: the prompt layout, budgets split between sequential and parallel, and
-hierarchical selection over chains.
-
-A revision prompt is the question followed by earlier attempts, each closed by `<att>`,
-keeping only the `MAX_CONTEXT` most recent (the paper's 4), so chains can run longer than
-the context the model was trained with. A budget N is spent as p parallel chains of s
-sequential attempts, s x p = N, on the ratio grid of the paper's ICLR table 1.
+"""Revision chains: budgets split between sequential and parallel, and hierarchical
+selection over chains. A budget N is spent as p parallel chains of s sequential attempts,
+s x p = N, on the ratio grid of the paper's ICLR table 1; each attempt sees the most recent
+earlier attempts of its chain (`revision_prompt`).
 """
 
 from __future__ import annotations
@@ -12,18 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..selection import best_of_n_weighted
-from ..tasks.modgraph import Problem
-from ..tasks.modgraph.tokenizer import ATT, EOS
-from .data import MAX_CONTEXT
-
-
-def revision_prompt(
-    problem: Problem, attempts: Sequence[str], max_context: int = MAX_CONTEXT
-) -> str:
-    """The question, then the most recent attempts (their `<eos>` replaced by `<att>`)."""
-    recent = list(attempts)[-max_context:] if max_context else []
-    shown = [a.removesuffix(EOS).strip() + f" {ATT}" for a in recent]
-    return " ".join([problem.prompt_text(), *shown])
 
 
 def ratio_grid(budget: int) -> list[tuple[int, int]]:

@@ -5,6 +5,10 @@ context holds k ~ U{0..4} incorrect attempts (k capped by how many exist). The l
 them, the one the model sees right before revising, is the incorrect attempt closest to
 the target by character edit distance (rapidfuzz's Levenshtein); the others are drawn at
 random from the remaining incorrect attempts. Only the target is trained on.
+
+A revision prompt is the question followed by earlier attempts, each closed by `<att>`,
+keeping only the `MAX_CONTEXT` most recent (the paper's 4), so chains can run longer than
+the context the model was trained with.
 """
 
 from __future__ import annotations
@@ -13,9 +17,22 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from rapidfuzz.distance import Levenshtein
 
+from ..tasks.modgraph import Problem, encode
+from ..tasks.modgraph.tokenizer import ATT, EOS
+
 MAX_CONTEXT = 4  # attempts kept in context, in training and in chains alike
+
+
+def revision_prompt(
+    problem: Problem, attempts: Sequence[str], max_context: int = MAX_CONTEXT
+) -> str:
+    """The question, then the most recent attempts (their `<eos>` replaced by `<att>`)."""
+    recent = list(attempts)[-max_context:] if max_context else []
+    shown = [a.removesuffix(EOS).strip() + f" {ATT}" for a in recent]
+    return " ".join([problem.prompt_text(), *shown])
 
 
 @dataclass(frozen=True)
@@ -47,3 +64,22 @@ def revision_examples(
             context = rng.sample(others, k - 1) + [wrong[nearest]]
         examples.append(RevisionExample(problem_index, tuple(context), target))
     return examples
+
+
+def revision_corpus(
+    examples: Sequence[RevisionExample], problems: Sequence[Problem], epochs: int
+) -> dict[str, np.ndarray]:
+    """The examples in the pretraining corpus format (the loss covers the target only),
+    repeated `epochs` times (the training loop shuffles)."""
+    if not examples:
+        raise ValueError("no revision examples: no attempt at these questions was correct")
+    prompts = encode([revision_prompt(problems[e.problem_index], e.context) for e in examples])
+    targets = encode([e.target for e in examples])
+    seqs = [np.asarray(p + t, dtype=np.uint8) for p, t in zip(prompts, targets, strict=True)]
+    seqs, prompt_lens = seqs * epochs, [len(p) for p in prompts] * epochs
+    lengths = np.array([len(x) for x in seqs], dtype=np.int64)
+    return {
+        "ids": np.concatenate(seqs),
+        "offsets": np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
+        "prompt_lens": np.array(prompt_lens, dtype=np.int64),
+    }
