@@ -44,17 +44,21 @@ def test_greedy_equals_generate(tiny_model, prompts, fast):
 def test_limits_stops_order_and_determinism(tiny_model, prompts):
     limits = [1 + i % 4 for i in range(len(prompts))]
     stops = list(range(0, 120))  # most tokens stop
-    out = sample(
-        tiny_model,
-        prompts,
-        n=3,
-        temperature=1.0,
-        max_new_tokens=limits,
-        stop_ids=stops,
-        batch_size=7,
-        seed=3,
-        progress=False,
-    )
+
+    def draw():
+        return sample(
+            tiny_model,
+            prompts,
+            n=3,
+            temperature=1.0,
+            max_new_tokens=limits,
+            stop_ids=stops,
+            batch_size=7,
+            seed=3,
+            progress=False,
+        )
+
+    out = draw()
     assert [(g.prompt_index, g.sample_index) for g in out] == [
         (i, j) for i in range(len(prompts)) for j in range(3)
     ]
@@ -63,17 +67,7 @@ def test_limits_stops_order_and_determinism(tiny_model, prompts):
         assert g.stopped == (g.tokens[-1] in stops)
         assert all(t not in stops for t in g.tokens[:-1])
         assert g.n_prompt_tokens == len(prompts[g.prompt_index])
-    again = sample(
-        tiny_model,
-        prompts,
-        n=3,
-        temperature=1.0,
-        max_new_tokens=limits,
-        stop_ids=stops,
-        batch_size=7,
-        seed=3,
-        progress=False,
-    )
+    again = draw()
     assert out == again
 
 

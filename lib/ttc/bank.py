@@ -16,6 +16,7 @@ import numpy as np
 from safetensors.numpy import load_file, save_file
 
 from .models.evaluate import max_solution_tokens
+from .ragged import pack, unpack
 from .tasks.modgraph import Problem, encode, extract_answer
 from .tasks.modgraph.tokenizer import build_tokenizer
 from .verifiers.rollouts import Policy
@@ -45,11 +46,11 @@ class SampleBank:
         return self.correct.mean(axis=1)
 
     def save(self, path: Path) -> None:
-        lengths = np.array([len(t) for t in self.tokens], dtype=np.int64)
+        tokens, offsets = pack(self.tokens, np.int32)
         save_file(
             {
-                "tokens": np.concatenate([np.asarray(t, dtype=np.int32) for t in self.tokens]),
-                "offsets": np.concatenate([[0], np.cumsum(lengths)]),
+                "tokens": tokens,
+                "offsets": offsets,
                 "answers": self.answers.astype(np.int32),
                 "correct": self.correct.astype(np.uint8),
                 "stopped": self.stopped.astype(np.uint8),
@@ -61,10 +62,8 @@ class SampleBank:
     @classmethod
     def load(cls, path: Path) -> SampleBank:
         d = load_file(str(path))
-        flat, offsets = d["tokens"].tolist(), d["offsets"]
-        tokens = tuple(tuple(flat[a:b]) for a, b in zip(offsets[:-1], offsets[1:], strict=True))
         return cls(
-            tokens,
+            tuple(tuple(t.tolist()) for t in unpack(d["tokens"], d["offsets"])),
             d["answers"].astype(np.int64),
             d["correct"].astype(bool),
             d["stopped"].astype(bool),

@@ -1,9 +1,10 @@
-"""Process-wide run settings: device choice, seeding, threads."""
+"""Process-wide run settings: device choice, mixed precision, seeding, threads."""
 
 from __future__ import annotations
 
 import os
 import random
+from contextlib import nullcontext
 
 import numpy as np
 import torch
@@ -12,6 +13,13 @@ import torch
 def device() -> str:
     """`cuda` when a GPU is visible, else `cpu` (override with TTC_DEVICE)."""
     return os.environ.get("TTC_DEVICE") or ("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def autocast(device: str):
+    """bf16 autocast on CUDA (training and verifier forwards); nothing on CPU."""
+    return (
+        torch.autocast("cuda", dtype=torch.bfloat16) if device.startswith("cuda") else nullcontext()
+    )
 
 
 def seed_everything(seed: int) -> None:

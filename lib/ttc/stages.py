@@ -24,6 +24,7 @@ from .config import Profile
 from .models.evaluate import greedy_pass_at_1, role_losses
 from .models.ladder import load_model
 from .models.pretrain import checkpoint_name, corpus_loss, pretrain, read_metrics
+from .ragged import pack, unpack
 from .revisions import RevisionExample, revision_corpus, revision_examples
 from .search import method_arguments, tree_search
 from .tasks.modgraph import (
@@ -399,21 +400,13 @@ def bank_scores(profile: Profile, kind: str, device: str) -> list[np.ndarray]:
             for i, prompt in enumerate(prompts)
             for it in scoring_items(prompt, bank.solutions(i))
         ]
-        scores = score_steps(model, items, profile.eval.batch_size)
-        lengths = np.array([len(s) for s in scores], dtype=np.int64)
-        save_file(
-            {
-                "scores": np.concatenate(scores).astype(np.float32),
-                "offsets": np.concatenate([[0], np.cumsum(lengths)]),
-            },
-            str(work / "scores.safetensors"),
-        )
+        flat, offsets = pack(score_steps(model, items, profile.eval.batch_size), np.float32)
+        save_file({"scores": flat, "offsets": offsets}, str(work / "scores.safetensors"))
 
     inputs = {"bank": _bank_inputs(profile), "verifier": _verifier_inputs(profile, kind)}
     path = cache.artifact("bank_scores", inputs, build, SCORES_VERSION)
     data = load_file(str(path / "scores.safetensors"))
-    flat, offsets = data["scores"], data["offsets"]
-    return [flat[a:b] for a, b in zip(offsets[:-1], offsets[1:], strict=True)]
+    return unpack(data["scores"], data["offsets"])
 
 
 # --- search (notebook 04) -------------------------------------------------------------
@@ -475,7 +468,7 @@ def _revision_data_inputs(profile: Profile) -> dict:
     }
 
 
-def revision_data(profile: Profile, device: str) -> dict[str, list[RevisionExample]]:
+def revision_data(profile: Profile, device: str) -> dict:
     """Revision examples from base-model attempts at the revision_train questions, split into
     "train" and "holdout" by question; plus the attempts' accuracy, for the notebook."""
     problems = load_splits(profile).revision_train

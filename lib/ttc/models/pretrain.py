@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import math
 import time
-from contextlib import nullcontext
 from dataclasses import asdict
 from pathlib import Path
 
@@ -20,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from .. import flops
+from .. import flops, runtime
 from ..cache import write_json_atomic
 from ..config import ModelSpec, TrainConfig
 from ..tasks.modgraph.tokenizer import build_tokenizer
@@ -147,9 +146,6 @@ def pretrain(
         optim.load_state_dict(saved["optim"])
         state = saved["state"]
         print(f"[pretrain] {spec.name}: resuming at step {state['step']}/{total_steps}")
-    autocast = (
-        torch.autocast("cuda", dtype=torch.bfloat16) if device.startswith("cuda") else nullcontext()
-    )
     model.train()
     t_start = time.perf_counter() - state["wall_s"]
     window_loss, window_targets, window_tokens, t_window = 0.0, 0, 0, time.perf_counter()
@@ -161,7 +157,7 @@ def pretrain(
         ids, attention, target = (t.to(device) for t in collate(corpus, rows, tok.pad_token_id))
         for group in optim.param_groups:
             group["lr"] = lr_at(step, total_steps, spec.lr, cfg)
-        with autocast:
+        with runtime.autocast(device):
             losses = token_losses(model, ids, attention)
         mask = target[:, 1:]
         loss = (losses * mask).sum() / mask.sum()

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from rapidfuzz.distance import Levenshtein
 
+from ..ragged import pack
 from ..tasks.modgraph import Problem, encode
 from ..tasks.modgraph.tokenizer import ATT, EOS
 
@@ -75,11 +76,7 @@ def revision_corpus(
         raise ValueError("no revision examples: no attempt at these questions was correct")
     prompts = encode([revision_prompt(problems[e.problem_index], e.context) for e in examples])
     targets = encode([e.target for e in examples])
-    seqs = [np.asarray(p + t, dtype=np.uint8) for p, t in zip(prompts, targets, strict=True)]
-    seqs, prompt_lens = seqs * epochs, [len(p) for p in prompts] * epochs
-    lengths = np.array([len(x) for x in seqs], dtype=np.int64)
-    return {
-        "ids": np.concatenate(seqs),
-        "offsets": np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
-        "prompt_lens": np.array(prompt_lens, dtype=np.int64),
-    }
+    seqs = [p + t for p, t in zip(prompts, targets, strict=True)] * epochs
+    flat, offsets = pack(seqs, np.uint8)
+    prompt_lens = np.array([len(p) for p in prompts] * epochs, dtype=np.int64)
+    return {"ids": flat, "offsets": offsets, "prompt_lens": prompt_lens}

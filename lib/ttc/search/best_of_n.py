@@ -12,7 +12,6 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..bank import SampleBank
-from ..flops import inference_flops
 from ..tasks.modgraph import Problem
 from .tree import Cost, SearchResult, choose
 
@@ -43,9 +42,7 @@ def best_of_n_from_bank(
             prefill_tokens=prompt,
             verifier_tokens=budget * prompt + generated,
         )
-        cost.flops = inference_flops(policy_params, prompt + generated) + inference_flops(
-            prm_params, cost.verifier_tokens
-        )
+        cost.charge_flops(policy_params, prm_params)
         result = choose(problem, pool)
         result.cost = cost
         results.append(result)

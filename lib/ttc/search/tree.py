@@ -43,6 +43,13 @@ class Cost:
     verifier_tokens: int = 0
     flops: float = 0.0
 
+    def charge_flops(self, policy_params: int, prm_params: int) -> None:
+        """Inference FLOPs (2ND): the policy over its prefill and generated tokens, the PRM
+        over every token it read."""
+        self.flops = inference_flops(
+            policy_params, self.prefill_tokens + self.generated_tokens
+        ) + inference_flops(prm_params, self.verifier_tokens)
+
 
 @dataclass
 class SearchResult:
@@ -141,9 +148,7 @@ def tree_search(
         )  # fmt: skip
         for problem, pool, cost in zip(batch, pools, costs, strict=True):
             cost.generations = budget * (lookahead + 1)
-            cost.flops = inference_flops(
-                policy_n, cost.prefill_tokens + cost.generated_tokens
-            ) + inference_flops(prm_n, cost.verifier_tokens)
+            cost.charge_flops(policy_n, prm_n)
             result = choose(problem, pool)
             result.cost = cost
             results.append(result)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
-from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from transformers import AutoConfig, AutoModelForTokenClassification
 
 from ..config import VerifierConfig
 from ..models.pretrain import length_bucketed_batches
+from ..runtime import autocast
 from ..tasks.modgraph.tokenizer import build_tokenizer
 from .rollouts import LabelledSolution, step_ends
 
@@ -71,15 +71,9 @@ def _collate(items: Sequence[ScoredSequence], pad_id: int, device: str):
     return ids.to(device), mask.to(device), rows.to(device), cols.to(device), targets.to(device)
 
 
-def _autocast(device: str):
-    return (
-        torch.autocast("cuda", dtype=torch.bfloat16) if device.startswith("cuda") else nullcontext()
-    )
-
-
 def _step_logits(model, items, pad_id, device):
     ids, mask, rows, cols, targets = _collate(items, pad_id, device)
-    with _autocast(device):
+    with autocast(device):
         logits = model(input_ids=ids, attention_mask=mask).logits[..., 0]
     return logits[rows, cols].float(), targets
 

@@ -1,1 +1,12 @@
 """Figure builders, one module per notebook; each returns a matplotlib Figure."""
+
+import numpy as np
+import pandas as pd
+
+
+def mean_and_se(frame: pd.DataFrame, keys: list[str], column: str) -> pd.DataFrame:
+    """Mean of `column` per group with its standard error over the rows (questions) in it:
+    columns `mean`, `se`, `questions`."""
+    table = frame.groupby(keys)[column].agg(["mean", "std", "size"]).reset_index()
+    table["se"] = table["std"].fillna(0) / np.sqrt(table["size"])
+    return table.rename(columns={"size": "questions"}).drop(columns="std")

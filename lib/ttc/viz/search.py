@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
+from . import mean_and_se
+
 BANK_METHODS = ("majority", "best-of-N weighted")
 
 
@@ -32,10 +34,8 @@ def bank_outcomes(per_problem: pd.DataFrame) -> pd.DataFrame:
 
 def summarise(outcomes: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
     """Mean accuracy and its standard error over questions per method and generation budget."""
-    keys = ["method", "generations", *by]
-    table = outcomes.groupby(keys)["correct"].agg(["mean", "std", "size"]).reset_index()
-    table["se"] = table["std"].fillna(0) / np.sqrt(table["size"])
-    return table.rename(columns={"mean": "accuracy", "size": "questions"}).drop(columns="std")
+    table = mean_and_se(outcomes, ["method", "generations", *by], "correct")
+    return table.rename(columns={"mean": "accuracy"})
 
 
 def method_palette(methods: Sequence[str]) -> dict[str, tuple]:

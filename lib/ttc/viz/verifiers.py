@@ -11,6 +11,7 @@ import pandas as pd
 import seaborn as sns
 
 from ..verifiers.quality import auroc, calibration
+from . import mean_and_se
 
 # (rule, verifier) -> legend label, in legend order
 METHOD_LABELS = {
@@ -26,17 +27,13 @@ METHOD_LABELS = {
 
 def summarise_curves(per_problem: pd.DataFrame) -> pd.DataFrame:
     """Mean accuracy over questions with its standard error, per (rule, verifier, n)."""
-    table = (
-        per_problem.groupby(["rule", "verifier", "n"])["accuracy"]
-        .agg(accuracy="mean", sd="std", questions="size")
-        .reset_index()
-    )
-    table["se"] = table["sd"] / np.sqrt(table["questions"])
+    table = mean_and_se(per_problem, ["rule", "verifier", "n"], "accuracy")
+    table = table.rename(columns={"mean": "accuracy"})
     table["method"] = [
         METHOD_LABELS.get(k, f"{k[1]}, {k[0]}")
         for k in zip(table["rule"], table["verifier"], strict=True)
     ]
-    return table.drop(columns="sd")
+    return table
 
 
 def label_figure(labels: pd.DataFrame) -> plt.Figure:

@@ -14,6 +14,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from ...config import SplitConfig, TaskConfig
+from ...ragged import pack
 from .generator import Problem, generate_problem
 from .tokenizer import encode
 
@@ -103,9 +104,5 @@ def build_corpus(
                 bar.update(len(seq))
                 if total >= n_tokens:
                     break
-    lengths = np.array([len(s) for s in ids], dtype=np.int64)
-    return {
-        "ids": np.concatenate(ids),
-        "offsets": np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
-        "prompt_lens": np.array(prompt_lens, dtype=np.int64),
-    }
+    flat, offsets = pack(ids, np.uint8)
+    return {"ids": flat, "offsets": offsets, "prompt_lens": np.array(prompt_lens, dtype=np.int64)}
