@@ -1,6 +1,8 @@
 import json
 
+import numpy as np
 import pandas as pd
+import pytest
 from ttc import findings
 
 
@@ -64,3 +66,60 @@ def test_f2_records_are_sign_tests_at_large_budgets():
     records = {r["id"]: r for r in findings.f2_records(worse)}
     assert not records["F2-prm-vs-orm"]["holds"] and not records["F2-last"]["holds"]
     assert not records["F2-majority"]["holds"]  # flat majority: no gain over pass@1
+
+
+def _revision_outcomes(medium_best: float) -> pd.DataFrame:
+    """Accuracy per (bin, split, rule): easy bins best fully sequential, medium bins best at
+    log2(s/p) = `medium_best`; the base PRM 0.1 below the revision ORM everywhere."""
+    rows = []
+    splits = [(4, 1), (1, 4), (1, 16), (4, 4), (16, 1)]
+    for b in (1, 2, 3, 4, 5):
+        for s, p in splits:
+            r = np.log2(s / p)
+            acc = 0.5 + 0.05 * r if b <= 2 else 0.5 - 0.05 * abs(r - medium_best)
+            for rule, shift in (("revision ORM", 0.0), ("base PRM", -0.1), ("majority", -0.2)):
+                for problem in range(3):
+                    rows.append({"problem": problem, "bin": b, "s": s, "p": p, "budget": s * p,
+                                 "rule": rule, "accuracy": acc + shift})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_f4_records_read_the_gain_the_ends_the_best_ratio_and_the_verifiers():
+    step_pass = np.tile([0.2, 0.3, 0.4, 0.5], (40, 1)) + np.repeat([[0.0], [0.1]], 20, axis=0)
+    step_pass[::2, 3] += 0.05  # the gain varies over questions
+    records = {r["id"]: r for r in findings.f4_records(step_pass, _revision_outcomes(0.0), 16)}
+    assert records["F4-revisions-improve"]["holds"]
+    assert records["F4-sequential-easy"]["value"] == {16: pytest.approx(0.4)}  # largest pure N
+    assert records["F4-sequential-easy"]["holds"]
+    shift = records["F4-ratio-shift"]["value"]
+    assert shift["easy"] == 4 and shift["medium"] == 0 and records["F4-ratio-shift"]["holds"]
+    assert records["F4-revision-verifier"]["value"] == {16: pytest.approx(0.1)}
+    assert records["F4-revision-verifier"]["holds"]
+    # medium bins best fully sequential too: no shift toward parallel
+    same = {r["id"]: r for r in findings.f4_records(step_pass, _revision_outcomes(4.0), 16)}
+    assert not same["F4-ratio-shift"]["holds"]
+    # pass@1 flat over revisions: no rise
+    flat = findings.f4_records(np.full((40, 4), 0.3), _revision_outcomes(0.0), 16)
+    assert not flat[0]["holds"]
+
+
+def test_f5_records_take_the_largest_known_saving_per_variant():
+    savings = pd.DataFrame(
+        [
+            ("search", "oracle", 4, 1.5, "exact"),
+            ("search", "oracle", 16, 3.2, "exact"),
+            ("search", "oracle", 64, np.nan, "not reached"),
+            ("search", "charged k=4", 4, 1.1, "at least"),
+            ("search", "charged k=4", 16, np.nan, "not reached"),
+            ("revisions", "oracle", 4, np.nan, "not reached"),
+        ],
+        columns=["area", "variant", "budget", "saving", "bound"],
+    )
+    records = {r["id"]: r for r in findings.f5_records(savings)}
+    assert set(records) == {"F5-search-oracle", "F5-search-charged-k4", "F5-revisions-oracle"}
+    oracle = records["F5-search-oracle"]
+    assert oracle["value"]["max_saving"] == 3.2 and oracle["value"]["at_budget"] == 16
+    assert oracle["holds"]
+    assert not records["F5-search-charged-k4"]["holds"]  # 1.1x is short of 2x
+    assert records["F5-revisions-oracle"]["value"]["max_saving"] is None
+    assert not records["F5-revisions-oracle"]["holds"]

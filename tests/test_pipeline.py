@@ -58,10 +58,25 @@ def test_smoke_pipeline_writes_results_figures_and_findings(smoke_run):
         "DVTS M=4",
         "lookahead k=3 M=4",
     } <= methods
+    revisions = json.loads((results / "05_revisions.json").read_text())
+    assert revisions["chains"]["shape"] == [24, 4, 4] and len(revisions["pass_at_step"]) == 4
+    assert {(r["s"], r["p"]) for r in revisions["splits"] if r["budget"] == 8} == {(2, 4), (4, 2)}
+    assert {r["rule"] for r in revisions["splits"]} == {
+        "majority", "revision ORM", "revision ORM, no history", "base PRM",
+    }  # fmt: skip
+    optimal = json.loads((results / "06_compute_optimal.json").read_text())
+    variants = {(r["area"], r["variant"]) for r in optimal["savings"]}
+    assert variants == {
+        ("search", "oracle"), ("search", "predicted"), ("search", "charged k=4"),
+        ("revisions", "oracle"), ("revisions", "predicted"),
+    }  # fmt: skip
     ids = {r["id"] for r in json.loads((results / "findings.json").read_text())}
     assert ids == {
         "F1-span", "F1-scale", "F2-weighted", "F2-majority", "F2-prm-vs-orm", "F2-last",
         "F3-small-budget", "F3-medium", "F3-easy",
+        "F4-revisions-improve", "F4-sequential-easy", "F4-ratio-shift", "F4-revision-verifier",
+        "F5-search-oracle", "F5-search-predicted", "F5-search-charged-k4",
+        "F5-revisions-oracle", "F5-revisions-predicted",
     }  # fmt: skip
     figures = smoke_run / "figures" / "smoke"
     for name in [
@@ -80,6 +95,15 @@ def test_smoke_pipeline_writes_results_figures_and_findings(smoke_run):
         "fig13_search_by_oracle_bin",
         "fig14_search_by_predicted_bin",
         "fig15_overoptimisation",
+        "fig16_revision_model",
+        "fig17_revision_steps",
+        "fig18_revision_ratios",
+        "fig19_revision_ratios_majority",
+        "fig20_revision_predicted_bins",
+        "fig21_revision_verifiers",
+        "fig22_compute_optimal_search",
+        "fig23_compute_optimal_revisions",
+        "fig24_saving_by_bin",
     ]:
         assert (figures / f"{name}.png").stat().st_size > 5000 and (
             figures / f"{name}.pdf"
@@ -87,7 +111,14 @@ def test_smoke_pipeline_writes_results_figures_and_findings(smoke_run):
 
 
 @pytest.mark.parametrize(
-    "notebook, figures", [("02_base_models", 4), ("03_verifiers", 6), ("04_search", 4)]
+    "notebook, figures",
+    [
+        ("02_base_models", 4),
+        ("03_verifiers", 6),
+        ("04_search", 4),
+        ("05_revisions", 6),
+        ("06_compute_optimal", 3),
+    ],
 )
 def test_executed_notebooks_show_figures_inline(smoke_run, notebook, figures):
     nb = nbformat.read(

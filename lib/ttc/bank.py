@@ -81,22 +81,24 @@ class SampleBank:
         )
 
 
+def grade(
+    problems: Sequence[Problem], tokens: Sequence[Sequence[int]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """[problem, sample] answers (-1 where none parses) and exact correctness of problem-major
+    solutions, the same number for every problem."""
+    tok = build_tokenizer()
+    parsed = [extract_answer(tok.decode(list(t))) for t in tokens]
+    answers = np.array([-1 if a is None else a for a in parsed], dtype=np.int64)
+    answers = answers.reshape(len(problems), -1)
+    return answers, answers == np.array([p.answer for p in problems])[:, None]
+
+
 def draw_bank(policy: Policy, problems: Sequence[Problem], samples: int, seed: int) -> SampleBank:
     """`samples` solutions per problem from `policy`, graded exactly."""
-    tok = build_tokenizer()
     prompts = encode([p.prompt_text() for p in problems])
     gens = policy(prompts, samples, [max_solution_tokens(p) for p in problems], seed)
-    answers = np.full((len(problems), samples), -1, dtype=np.int64)
-    stopped = np.zeros((len(problems), samples), dtype=bool)
-    for g in gens:
-        answer = extract_answer(tok.decode(list(g.tokens)))
-        answers[g.prompt_index, g.sample_index] = -1 if answer is None else answer
-        stopped[g.prompt_index, g.sample_index] = g.stopped
-    targets = np.array([p.answer for p in problems])[:, None]
-    return SampleBank(
-        tuple(g.tokens for g in gens),
-        answers,
-        answers == targets,
-        stopped,
-        np.array([len(p) for p in prompts]),
-    )
+    gens = sorted(gens, key=lambda g: (g.prompt_index, g.sample_index))
+    tokens = tuple(g.tokens for g in gens)
+    answers, correct = grade(problems, tokens)
+    stopped = np.array([g.stopped for g in gens]).reshape(len(problems), samples)
+    return SampleBank(tokens, answers, correct, stopped, np.array([len(p) for p in prompts]))

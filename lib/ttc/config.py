@@ -151,9 +151,16 @@ class BankConfig:
     samples: int = 16  # per test problem; curves over N subsample it
     temperature: float = 1.0
     subset_trials: int = 100  # random subsets averaged per point of a curve over N
+    # samples per question whose PRM scores estimate difficulty when compute-optimal scaling
+    # pays for its estimate (notebook 06; the paper's predicted bins use 2048, uncharged)
+    difficulty_samples: tuple[int, ...] = (4,)
 
     def validate(self) -> None:
         _check(self.samples >= 1, "bank.samples must be >= 1")
+        _check(
+            all(1 <= k <= self.samples for k in self.difficulty_samples),
+            "bank.difficulty_samples: sample counts between 1 and bank.samples",
+        )
         _check(self.temperature > 0, "bank.temperature must be positive")
         _check(self.subset_trials >= 1, "bank.subset_trials must be >= 1")
 
@@ -210,6 +217,38 @@ class RevisionConfig:
 
 
 @dataclass(frozen=True)
+class ChainConfig:
+    """Revision chains at test time and the revision ORM (paper_protocol.md section 5).
+
+    Every test question gets `chains` chains of `length` attempts; a budget N = s x p reads
+    p of the chains up to attempt s, so the seq:par ratios evaluable at N are those with
+    s <= length and p <= chains.
+    """
+
+    chains: int = 4  # parallel chains per test question
+    length: int = 4  # attempts per chain
+    budgets: tuple[int, ...] = (4, 16)  # budgets of the seq:par sweep; the last is split by bin
+    trials: int = 16  # random choices of p chains averaged per (question, s, p)
+    orm_questions: int = 8  # prm_train questions whose chains (same shape) train the revision ORM
+    batch_size: int = 64  # chains sampled together: every prompt differs, so wide batches pay
+
+    def validate(self) -> None:
+        _check(self.chains >= 1 and self.length >= 2, "chains: chains >= 1 and length >= 2")
+        _check(
+            list(self.budgets) == sorted(set(self.budgets))
+            and all(n >= 2 and not n & (n - 1) for n in self.budgets),
+            "chains.budgets: increasing powers of two >= 2",
+        )
+        _check(
+            max(self.budgets) <= self.chains * self.length,
+            "chains.budgets may not exceed chains x length",
+        )
+        _check(
+            self.trials >= 1 and self.orm_questions >= 2, "chains: trials >= 1, orm_questions >= 2"
+        )
+
+
+@dataclass(frozen=True)
 class VerifierConfig:
     """PRM labels from Monte Carlo rollouts, and PRM/ORM finetuning (paper_protocol.md section 3)."""
 
@@ -255,6 +294,7 @@ class Profile:
     verifier: VerifierConfig = field(default_factory=VerifierConfig)
     search: SearchConfig = field(default_factory=SearchConfig)
     revisions: RevisionConfig = field(default_factory=RevisionConfig)
+    chains: ChainConfig = field(default_factory=ChainConfig)
     cell_timeout_s: int = 1800
     budget_minutes: dict[str, float] = field(default_factory=dict)
 
@@ -266,9 +306,14 @@ class Profile:
         self.verifier.validate()
         self.search.validate()
         self.revisions.validate()
+        self.chains.validate()
         _check(
             max(self.search.budgets) <= self.bank.samples,
             "search.budgets may not exceed bank.samples (best-of-N is drawn from the bank)",
+        )
+        _check(
+            self.chains.length <= self.bank.samples,
+            "chains.length may not exceed bank.samples (the elimination control draws from the bank)",
         )
         names = [m.name for m in self.ladder]
         _check(

@@ -25,7 +25,16 @@ from .models.evaluate import greedy_pass_at_1, role_losses
 from .models.ladder import load_model
 from .models.pretrain import checkpoint_name, corpus_loss, pretrain, read_metrics
 from .ragged import pack, unpack
-from .revisions import RevisionExample, revision_corpus, revision_examples
+from .revisions import (
+    ChainBank,
+    RevisionExample,
+    attempt_items,
+    draw_chains,
+    revision_corpus,
+    revision_examples,
+    split_outcomes,
+    study_splits,
+)
 from .search import method_arguments, tree_search
 from .tasks.modgraph import (
     Splits,
@@ -39,6 +48,7 @@ from .tasks.modgraph import (
 from .tasks.modgraph.splits import SPLIT_NAMES
 from .verifiers import (
     LabelledSolution,
+    aggregate,
     init_verifier,
     load_verifier,
     model_policy,
@@ -60,8 +70,13 @@ SCORES_VERSION = 1
 REVISION_DATA_VERSION = 1
 REVISION_MODEL_VERSION = 1
 SEARCH_VERSION = 2  # 2: the PRM reads each step in one chunked forward
+CHAINS_VERSION = 1
+REVISION_VERIFIER_VERSION = 1
+CHAIN_SCORES_VERSION = 1
+OUTCOMES_VERSION = 1
 LABEL_CHUNK = 100  # prm_train problems per resumable chunk of rollout labelling
 BANK_CHUNK = 50  # test problems per resumable chunk of the sample bank
+CHAIN_CHUNK = 50  # questions per resumable chunk of revision chains
 
 
 class MissingUpstream(RuntimeError):
@@ -320,38 +335,54 @@ def heldout_questions(n_problems: int, frac: float, seed: int) -> set[int]:
 def train_verifier_model(profile: Profile, kind: str, device: str) -> Path:
     """Train the PRM or ORM from the base policy's checkpoint; the artifact holds `model/` and
     `history.json` (loss per epoch, and the held-out loss of always predicting the mean label)."""
-    v = profile.verifier
 
     def build(work: Path) -> None:
         labelled, _ = prm_labels(profile, device)
         problems = load_splits(profile).prm_train
         items = training_items(labelled, encode([p.prompt_text() for p in problems]), kind)
-        held = heldout_questions(len(problems), v.holdout_frac, profile.seed)
-        train = [
-            it for sol, it in zip(labelled, items, strict=True) if sol.problem_index not in held
-        ]
-        holdout = [it for sol, it in zip(labelled, items, strict=True) if sol.problem_index in held]
-        model = init_verifier(base_policy_dir(profile), v.dropout, device)
-        model, history = train_verifier(model, train, holdout, v, device, profile.seed, desc=kind)
-        model.save_pretrained(work / "model")
-        mean = np.mean([t for it in train for t in it.targets])
-        y = np.array([t for it in holdout for t in it.targets])
-        baseline = -np.mean(y * np.log(mean) + (1 - y) * np.log(1 - mean))
-        cache.write_json_atomic(
-            work / "history.json",
-            {
-                "kind": kind,
-                "history": history,
-                "train_sequences": len(train),
-                "holdout_sequences": len(holdout),
-                "train_targets": sum(len(it.targets) for it in train),
-                "holdout_targets": len(y),
-                "mean_label": float(mean),
-                "baseline_holdout_loss": float(baseline),
-            },
+        questions = [sol.problem_index for sol in labelled]
+        _fit_verifier(
+            profile, work, items, questions, len(problems), base_policy_dir(profile), kind, device
         )
 
     return cache.artifact("verifier", _verifier_inputs(profile, kind), build, VERIFIER_VERSION)
+
+
+def _fit_verifier(
+    profile: Profile,
+    work: Path,
+    items: list,
+    questions: list[int],
+    n_questions: int,
+    init_dir: Path,
+    kind: str,
+    device: str,
+) -> None:
+    """Train a verifier from `init_dir` on `items`, early-stopped on the items of held-out
+    questions (`questions[i]` is item i's, of `n_questions`); save `model/` and `history.json`."""
+    v = profile.verifier
+    held = heldout_questions(n_questions, v.holdout_frac, profile.seed)
+    train = [it for it, q in zip(items, questions, strict=True) if q not in held]
+    holdout = [it for it, q in zip(items, questions, strict=True) if q in held]
+    model = init_verifier(init_dir, v.dropout, device)
+    model, history = train_verifier(model, train, holdout, v, device, profile.seed, desc=kind)
+    model.save_pretrained(work / "model")
+    mean = np.clip(np.mean([t for it in train for t in it.targets]), 1e-6, 1 - 1e-6)
+    y = np.array([t for it in holdout for t in it.targets])
+    baseline = -np.mean(y * np.log(mean) + (1 - y) * np.log(1 - mean))
+    cache.write_json_atomic(
+        work / "history.json",
+        {
+            "kind": kind,
+            "history": history,
+            "train_sequences": len(train),
+            "holdout_sequences": len(holdout),
+            "train_targets": sum(len(it.targets) for it in train),
+            "holdout_targets": len(y),
+            "mean_label": float(mean),
+            "baseline_holdout_loss": float(baseline),
+        },
+    )
 
 
 def verifier_history(profile: Profile, kind: str) -> dict:
@@ -557,3 +588,162 @@ def checkpoint_after_minimum(losses: list[float], names: list[str]) -> str:
     if len(losses) != len(names) or not names:
         raise ValueError("one held-out loss per checkpoint is needed")
     return names[min(int(np.argmin(losses)) + 1, len(names) - 1)]
+
+
+# --- revision chains and the revision ORM (notebook 05) -------------------------------
+
+CHAIN_SETS = ("test", "orm")  # chains on every test question; on the revision ORM's questions
+CHAIN_SCORERS = ("revision ORM", "revision ORM, no history", "base PRM")
+
+
+def chain_problems(profile: Profile, which: str) -> tuple:
+    """The questions a chain set is drawn on: the test split, or the first
+    `chains.orm_questions` prm_train questions (never seen by the revision model)."""
+    splits = load_splits(profile)
+    if which == "test":
+        return splits.test
+    if which == "orm":
+        return splits.prm_train[: profile.chains.orm_questions]
+    raise ValueError(f"unknown chain set {which!r}; choose one of {CHAIN_SETS}")
+
+
+def _chain_inputs(profile: Profile, which: str) -> dict:
+    c = profile.chains
+    return {
+        "revision_model": _revision_model_inputs(profile),
+        "splits": _splits_inputs(profile),
+        "which": which,
+        "questions": len(chain_problems(profile, which)),
+        "chains": c.chains,
+        "length": c.length,
+        "temperature": profile.revisions.temperature,
+        "sample_batch_size": c.batch_size,
+    }
+
+
+def revision_chains(profile: Profile, which: str, device: str) -> ChainBank:
+    """Chains of the kept revision checkpoint on a chain set (built in resumable chunks)."""
+    problems = chain_problems(profile, which)
+    c = profile.chains
+
+    def build(work: Path) -> None:
+        checkpoint, _ = revision_checkpoint(profile, device)
+        model = load_model(checkpoint, device)
+        policy = model_policy(model, profile.revisions.temperature, c.batch_size, progress=False)
+
+        def chunk(k: int, start: int, stop: int, tmp: Path) -> None:
+            seed = profile.seed + 1000 * k
+            draw_chains(policy, problems[start:stop], c.chains, c.length, seed).save(tmp)
+
+        cache.build_in_chunks(work, len(problems), CHAIN_CHUNK, "chains", chunk)
+
+    path = cache.artifact("chains", _chain_inputs(profile, which), build, CHAINS_VERSION)
+    return ChainBank.concatenate([ChainBank.load(d) for d in sorted(path.glob("chains-*"))])
+
+
+def _revision_verifier_inputs(profile: Profile, history: bool) -> dict:
+    return {
+        "chains": _chain_inputs(profile, "orm"),
+        "history": history,
+        "verifier": asdict(profile.verifier),
+        "seed": profile.seed,
+    }
+
+
+def train_revision_verifier(profile: Profile, history: bool, device: str) -> Path:
+    """The revision ORM, from the kept revision checkpoint, on the revision model's chains at
+    the orm questions (attempts without an answer dropped); with or without the chain's
+    earlier attempts in context. Same artifact layout as `train_verifier_model`."""
+
+    def build(work: Path) -> None:
+        problems = chain_problems(profile, "orm")
+        chains = revision_chains(profile, "orm", device)
+        items = attempt_items(problems, chains, history)
+        keep = np.flatnonzero(chains.attempts.answers.reshape(-1) >= 0)
+        questions = np.repeat(np.arange(len(problems)), chains.attempts.samples)[keep]
+        checkpoint, _ = revision_checkpoint(profile, device)
+        kind = "revision ORM" + ("" if history else ", no history")
+        _fit_verifier(
+            profile, work, [items[i] for i in keep], questions.tolist(), len(problems),
+            checkpoint, kind, device,
+        )  # fmt: skip
+
+    return cache.artifact(
+        "revision_verifier",
+        _revision_verifier_inputs(profile, history),
+        build,
+        REVISION_VERIFIER_VERSION,
+    )
+
+
+def revision_verifier_history(profile: Profile, history: bool, device: str) -> dict:
+    """The revision ORM's training record (training it first if needed)."""
+    path = train_revision_verifier(profile, history, device)
+    return json.loads((path / "history.json").read_text())
+
+
+def _chain_scorer_inputs(profile: Profile, scorer: str) -> dict:
+    verifier = (
+        _verifier_inputs(profile, "prm")
+        if scorer == "base PRM"
+        else _revision_verifier_inputs(profile, scorer == "revision ORM")
+    )
+    return {"chains": _chain_inputs(profile, "test"), "scorer": scorer, "verifier": verifier}
+
+
+def chain_scores(profile: Profile, scorer: str, device: str) -> np.ndarray:
+    """[question, chain, step] scores of the test chains' attempts: the revision ORM at the
+    attempt's last token (with or without history), or the base PRM's last step score."""
+    if scorer not in CHAIN_SCORERS:
+        raise ValueError(f"unknown chain scorer {scorer!r}; choose one of {CHAIN_SCORERS}")
+    history = scorer == "revision ORM"
+    batch = profile.eval.batch_size
+
+    def build(work: Path) -> None:
+        problems = chain_problems(profile, "test")
+        chains = revision_chains(profile, "test", device)
+        if scorer == "base PRM":
+            model = load_verifier(train_verifier_model(profile, "prm", device) / "model", device)
+            prompts = encode([p.prompt_text() for p in problems])
+            items = [
+                it
+                for q, prompt in enumerate(prompts)
+                for it in scoring_items(prompt, chains.attempts.solutions(q))
+            ]
+            scores = [aggregate(s, "last") for s in score_steps(model, items, batch)]
+        else:
+            verifier = train_revision_verifier(profile, history, device) / "model"
+            model = load_verifier(verifier, device)
+            items = attempt_items(problems, chains, history)
+            scores = [float(s[-1]) for s in score_steps(model, items, batch)]
+        grid = np.array(scores, dtype=np.float32).reshape(chains.shape)
+        save_file({"scores": grid}, str(work / "scores.safetensors"))
+
+    path = cache.artifact(
+        "chain_scores", _chain_scorer_inputs(profile, scorer), build, CHAIN_SCORES_VERSION
+    )
+    return load_file(str(path / "scores.safetensors"))["scores"]
+
+
+def revision_outcomes(profile: Profile, device: str) -> pd.DataFrame:
+    """Accuracy per test question of every seq:par split notebook 05 reads
+    (`revisions.study_splits`), under majority and hierarchical selection with each chain
+    scorer (cached: the sweep over random chain subsets takes a while on CPU)."""
+    c = profile.chains
+
+    def compute() -> list[dict]:
+        chains = revision_chains(profile, "test", device)
+        scores = {name: chain_scores(profile, name, device) for name in CHAIN_SCORERS}
+        splits = study_splits(c.chains, c.length, c.budgets)
+        targets = [p.answer for p in chain_problems(profile, "test")]
+        frame = split_outcomes(chains.answers, scores, targets, splits, c.trials, profile.seed)
+        return frame.to_dict(orient="records")
+
+    inputs = {
+        "chains": _chain_inputs(profile, "test"),
+        "scorers": {name: _chain_scorer_inputs(profile, name) for name in CHAIN_SCORERS},
+        "budgets": list(c.budgets),
+        "trials": c.trials,
+        "seed": profile.seed,
+    }
+    return pd.DataFrame(cache.cached_json("revision_outcomes", inputs, compute, OUTCOMES_VERSION))

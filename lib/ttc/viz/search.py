@@ -6,30 +6,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 import seaborn as sns
 
+from ..outcomes import BANK_METHODS
 from . import mean_and_se
-
-BANK_METHODS = ("majority", "best-of-N weighted")
-
-
-def bank_outcomes(per_problem: pd.DataFrame) -> pd.DataFrame:
-    """Selection curves of the bank (majority, PRM-last weighted) as search outcomes."""
-    keep = per_problem[
-        (per_problem["rule"] == "majority")
-        | ((per_problem["rule"] == "weighted") & (per_problem["verifier"] == "prm_last"))
-    ]
-    return pd.DataFrame(
-        {
-            "method": np.where(keep["rule"] == "majority", *BANK_METHODS),
-            "budget": keep["n"],
-            "generations": keep["n"],
-            "problem": keep["problem"],
-            "correct": keep["accuracy"],
-        }
-    )
 
 
 def summarise(outcomes: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
@@ -50,7 +31,7 @@ def budget_figure(summary: pd.DataFrame, methods: Sequence[str]) -> plt.Figure:
         rows = summary[summary["method"] == method].sort_values("generations")
         if rows.empty:
             continue
-        style = "--" if method in BANK_METHODS else "-"
+        style = "--" if method in BANK_METHODS.values() else "-"  # subsets of the bank
         ax.plot(rows["generations"], rows["accuracy"], style, marker="o", ms=4,
                 color=palette[method], label=method)  # fmt: skip
         ax.fill_between(rows["generations"], rows["accuracy"] - rows["se"],
