@@ -305,3 +305,27 @@ def test_bad_directories_get_clear_errors(dirs, loaded, tmp_path):
         load_prm(dirs / "prm_tag", "step_tag", policy_tokenizer=other)
     with pytest.raises(ValueError, match="unknown PRM style"):
         load_prm(dirs / "prm_tag", "reward")
+
+
+def test_the_real_profile_opens_policy_prm_task_and_disjoint_splits(dirs):
+    from ttc.config import ConfigError, load_profile
+    from ttc.real import open_real
+    from ttc.verifiers import StepTagScorer
+
+    real = {
+        "policy_dir": str(dirs / "policy"), "problems_path": str(FIXTURE),
+        "prm_dir": str(dirs / "prm_tag"), "prm_style": "step_tag", "step_tag": TAG,
+        "shots": 2, "dtype": "float32",
+    }  # fmt: skip
+    sizes = {"test": 4, "prm_train": 3, "revision_train": 3}
+    run = open_real(load_profile("real", {"real": real, "splits": sizes}), "cpu")
+    assert isinstance(
+        run.prm, StepTagScorer
+    ) and run.prm.tag_id == run.tokenizer.convert_tokens_to_ids(TAG)
+    assert [p.line for p in run.task.shots] == [1, 2] and [s.line for s in run.skipped] == [13]
+    assert {k: len(v) for k, v in run.splits.items()} == sizes
+    lines = [p.line for split in run.splits.values() for p in split]
+    assert sorted(lines) == list(range(3, 13))  # every problem after the shots, once
+    assert run.task.end_ids == {run.tokenizer.eos_token_id}
+    with pytest.raises(ConfigError, match="holds 10 gradable problems after 2 shots"):
+        open_real(load_profile("real", {"real": real, "splits": {**sizes, "test": 5}}), "cpu")

@@ -17,23 +17,16 @@ from pathlib import Path
 import torch
 from transformers import AutoModelForCausalLM, AutoModelForTokenClassification, AutoTokenizer
 
+from ..config import MODEL_DTYPES, PRM_STYLES
 from ..verifiers.scorers import ScalarHeadScorer, StepScorer, StepTagScorer
-
-PRM_STYLES = ("scalar", "step_tag")
-DTYPES = {
-    "auto": None,
-    "float32": torch.float32,
-    "bfloat16": torch.bfloat16,
-    "float16": torch.float16,
-}
 
 
 def resolve_dtype(name: str, device: str) -> torch.dtype:
     """`auto`: bfloat16 on a GPU that has it, else float32 (bf16 matmuls are slow on CPUs)."""
-    if name not in DTYPES:
-        raise ValueError(f"unknown dtype {name!r}; choose one of {list(DTYPES)}")
-    if DTYPES[name] is not None:
-        return DTYPES[name]
+    if name not in MODEL_DTYPES:
+        raise ValueError(f"unknown dtype {name!r}; choose one of {MODEL_DTYPES}")
+    if name != "auto":
+        return getattr(torch, name)
     gpu_bf16 = device.startswith("cuda") and torch.cuda.is_bf16_supported()
     return torch.bfloat16 if gpu_bf16 else torch.float32
 
