@@ -38,7 +38,8 @@ class ScalarHeadScorer:
 
     @property
     def head(self):
-        return self.model.score
+        # `score` on Llama-family models; a few architectures call it `classifier`
+        return getattr(self.model, "score", None) or self.model.classifier
 
     def probability(self, out: torch.Tensor) -> torch.Tensor:
         return torch.sigmoid(out[..., 0])
