@@ -23,7 +23,7 @@ TORCH := torch==2.13.0
 # aiohttp: papermill needs it on 3.12 only, and `pip download` evaluates markers
 # against the running interpreter (not --python-version), so it must be named.
 WHEELHOUSE_PKGS := papermill==2.7.0 ipykernel==7.4.0 nbformat==5.11.1 nbclient \
-	math-verify rapidfuzz==3.14.6 pytest==9.2.0 setuptools>=68 aiohttp>=3.9
+	math-verify==0.9.0 antlr4-python3-runtime==4.13.2 rapidfuzz==3.14.6 pytest==9.2.0 setuptools>=68 aiohttp>=3.9
 # Dropped from the download if a dependency pulls them in (preinstalled on the box).
 PREINSTALLED := torch transformers pandas scipy seaborn tqdm pyyaml safetensors numpy
 

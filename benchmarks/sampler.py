@@ -13,11 +13,10 @@ import time
 import torch
 from ttc import runtime
 from ttc.config import load_profile
-from ttc.models.evaluate import max_solution_tokens
 from ttc.models.ladder import build_model, load_model
 from ttc.sampling import left_pad, sample
 from ttc.stages import MissingUpstream, model_run
-from ttc.tasks.modgraph import build_tokenizer, encode, generate_problem
+from ttc.tasks.modgraph import build_tokenizer, encode, generate_problem, max_solution_tokens
 
 from benchmarks import report
 

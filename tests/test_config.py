@@ -44,3 +44,45 @@ def test_notebook_parameters_reject_unknown_names_and_types():
         validate_parameters({"profil": "cpu"})
     with pytest.raises(ConfigError, match="must be a dict"):
         validate_parameters({"overrides": "false"})
+
+
+def test_real_profile_names_each_missing_path_and_what_goes_there(tmp_path, monkeypatch):
+    from ttc.paths import REPO_ROOT
+
+    monkeypatch.chdir(tmp_path)  # relative paths resolve against the repository, not the cwd
+    with pytest.raises(ConfigError, match="real.policy_dir is empty: put the path of a local Hug"):
+        load_profile("real")  # as shipped: every path still to fill in
+    policy = tmp_path / "policy"
+    policy.mkdir()
+    with pytest.raises(ConfigError, match="real.policy_dir: no config.json in .*policy"):
+        load_profile("real", {"real": {"policy_dir": str(policy)}})
+    (policy / "config.json").write_text("{}")
+    with pytest.raises(ConfigError, match="real.problems_path is empty: .*JSONL"):
+        load_profile("real", {"real": {"policy_dir": str(policy)}})
+    paths = {"policy_dir": str(policy), "problems_path": "tests/fixtures/math_sample.jsonl"}
+    profile = load_profile("real", {"real": paths})
+    assert profile.is_real
+    assert profile.real.path("problems_path") == REPO_ROOT / "tests/fixtures/math_sample.jsonl"
+    with pytest.raises(ConfigError, match="real.problems_path: no file at .*absent.jsonl"):
+        load_profile("real", {"real": {**paths, "problems_path": "absent.jsonl"}})
+    with pytest.raises(ConfigError, match="real.prm_dir is empty: .*holding the PRM"):
+        load_profile("real", {"real": {**paths, "prm_style": "step_tag"}})
+    with pytest.raises(ConfigError, match="real.prm_dir: no config.json in .*nope"):
+        load_profile("real", {"real": {**paths, "prm_dir": str(tmp_path / "nope")}})
+    with pytest.raises(ConfigError, match="real.prm_style"):
+        load_profile("real", {"real": {**paths, "prm_style": "reward"}})
+
+
+def test_real_and_modgraph_sections_do_not_mix(tmp_path):
+    import yaml
+    from ttc.paths import PARAMS_DIR
+
+    with pytest.raises(ConfigError, match=r"\['ladder'\] belong to the modgraph study"):
+        load_profile("real", {"ladder": []})
+    with pytest.raises(ConfigError, match="belongs in params/real.yaml only"):
+        load_profile("smoke", {"real": {"policy_dir": "x"}})
+    smoke = yaml.safe_load((PARAMS_DIR / "smoke.yaml").read_text())
+    del smoke["train"]
+    (tmp_path / "smoke.yaml").write_text(yaml.safe_dump(smoke))
+    with pytest.raises(ConfigError, match="missing required parameter 'train'"):
+        load_profile("smoke", path=tmp_path / "smoke.yaml")

@@ -15,9 +15,8 @@ from pathlib import Path
 import numpy as np
 from safetensors.numpy import load_file, save_file
 
-from .models.evaluate import max_solution_tokens
 from .ragged import pack, unpack
-from .tasks.modgraph import Problem, encode, extract_answer
+from .tasks.modgraph import Problem, encode, extract_answer, max_solution_tokens
 from .tasks.modgraph.tokenizer import build_tokenizer
 from .verifiers.rollouts import Policy
 

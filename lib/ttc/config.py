@@ -17,9 +17,14 @@ from typing import Any
 
 import yaml
 
-from .paths import PARAMS_DIR
+from .paths import PARAMS_DIR, REPO_ROOT
 
-PROFILES = ("smoke", "cpu", "full")
+PROFILES = ("smoke", "cpu", "full")  # the study on modgraph, with its own model ladder
+REAL_PROFILE = "real"  # a user's own model and MATH-style problems (notebooks 03-06)
+# what only the modgraph study has: every study profile spells them out, `real` has none
+MODGRAPH_SECTIONS = ("task", "ladder", "base_model", "large_model", "train")
+PRM_STYLES = ("scalar", "step_tag")
+MODEL_DTYPES = ("auto", "float32", "bfloat16", "float16")
 
 
 class ConfigError(ValueError):
@@ -277,28 +282,94 @@ class VerifierConfig:
 
 
 @dataclass(frozen=True)
+class RealConfig:
+    """Your own model and problems (profile `real`): local paths, and how to read them.
+
+    Relative paths resolve against the repository root, not the notebook's working directory.
+    """
+
+    policy_dir: str = ""  # a Hugging Face causal LM directory
+    problems_path: str = ""  # MATH-style JSONL: problem, solution, answer (level, subject)
+    prm_dir: str = ""  # empty with prm_style scalar: notebook 03 trains our PRM from the policy
+    prm_style: str = "scalar"  # "scalar" (our PRM's directory) or "step_tag" (Math-Shepherd style)
+    step_tag: str = " ки"  # step_tag PRMs: the tag after each step, and the rating tokens
+    good_token: str = "+"
+    bad_token: str = "-"
+    shots: int = 4  # worked examples for the prompt: the file's first problems (never evaluated)
+    max_solution_tokens: int = 1024
+    dtype: str = "auto"  # "auto": bfloat16 on a GPU, float32 on CPU
+
+    def path(self, name: str) -> Path:
+        path = Path(getattr(self, name)).expanduser()
+        return path if path.is_absolute() else REPO_ROOT / path
+
+    def validate(self) -> None:
+        model = "a local Hugging Face model directory (config.json, weights, tokenizer files)"
+        self._exists("policy_dir", f"the path of {model} holding the policy (a causal LM)")
+        self._exists(
+            "problems_path",
+            'the path of a JSONL file of MATH-style problems, one {"problem": ..., '
+            '"solution": ..., "answer": ...} object per line',
+        )
+        _check(self.prm_style in PRM_STYLES, f"real.prm_style: one of {PRM_STYLES}")
+        if self.prm_style == "step_tag" or self.prm_dir:
+            self._exists(
+                "prm_dir",
+                f"the path of {model} holding the PRM (or, with prm_style scalar, leave it "
+                "empty to train our PRM in notebook 03)",
+            )
+        _check(self.shots >= 0, "real.shots must be >= 0")
+        _check(self.max_solution_tokens >= 1, "real.max_solution_tokens must be >= 1")
+        _check(self.dtype in MODEL_DTYPES, f"real.dtype: one of {MODEL_DTYPES}")
+
+    def _exists(self, name: str, what: str) -> None:
+        if not getattr(self, name):
+            raise ConfigError(f"real.{name} is empty: put {what} there (params/real.yaml)")
+        path = self.path(name)
+        if name == "problems_path":
+            _check(path.is_file(), f"real.{name}: no file at {path}; put {what} there")
+        else:
+            _check(
+                (path / "config.json").is_file(),
+                f"real.{name}: no config.json in {path}; put {what} there",
+            )
+
+
+@dataclass(frozen=True)
 class Profile:
     """Everything a run depends on; the cache keys derive from these values."""
 
     name: str
     description: str
     seed: int
-    task: TaskConfig
-    splits: SplitConfig
-    ladder: tuple[ModelSpec, ...]
-    base_model: str
-    large_model: str
-    train: TrainConfig
+    task: TaskConfig = field(default_factory=TaskConfig)
+    splits: SplitConfig = field(default_factory=SplitConfig)
+    ladder: tuple[ModelSpec, ...] = ()
+    base_model: str = ""
+    large_model: str = ""
+    train: TrainConfig = field(default_factory=TrainConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
     bank: BankConfig = field(default_factory=BankConfig)
     verifier: VerifierConfig = field(default_factory=VerifierConfig)
     search: SearchConfig = field(default_factory=SearchConfig)
     revisions: RevisionConfig = field(default_factory=RevisionConfig)
     chains: ChainConfig = field(default_factory=ChainConfig)
+    real: RealConfig = field(default_factory=RealConfig)
     cell_timeout_s: int = 1800
     budget_minutes: dict[str, float] = field(default_factory=dict)
 
+    @property
+    def is_real(self) -> bool:
+        return self.name == REAL_PROFILE
+
     def validate(self) -> None:
+        if self.is_real:
+            self.real.validate()
+        else:
+            _check(
+                self.real == RealConfig(),
+                f"{self.name}: 'real' (your model and data) belongs in params/real.yaml only",
+            )
         self.task.validate()
         self.splits.validate()
         self.train.validate()
@@ -315,6 +386,11 @@ class Profile:
             self.chains.length <= self.bank.samples,
             "chains.length may not exceed bank.samples (the elimination control draws from the bank)",
         )
+        _check(self.cell_timeout_s > 0, "cell_timeout_s must be positive")
+        if not self.is_real:
+            self._validate_ladder()
+
+    def _validate_ladder(self) -> None:
         names = [m.name for m in self.ladder]
         _check(
             len(names) == len(set(names)) and names,
@@ -329,7 +405,6 @@ class Profile:
             self.large_model in names,
             f"large_model {self.large_model!r} is not in the ladder {names}",
         )
-        _check(self.cell_timeout_s > 0, "cell_timeout_s must be positive")
 
     def model(self, name: str) -> ModelSpec:
         for spec in self.ladder:
@@ -424,10 +499,11 @@ def _merge(base: dict, overrides: dict, where: str = "overrides") -> dict:
 
 
 def profile_path(name: str) -> Path:
-    if name not in PROFILES:
-        close = difflib.get_close_matches(name, PROFILES, n=1)
+    known = (*PROFILES, REAL_PROFILE)
+    if name not in known:
+        close = difflib.get_close_matches(name, known, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise ConfigError(f"unknown profile {name!r}{hint}; choose one of {PROFILES}")
+        raise ConfigError(f"unknown profile {name!r}{hint}; choose one of {known}")
     return PARAMS_DIR / f"{name}.yaml"
 
 
@@ -445,6 +521,17 @@ def load_profile(name: str, overrides: dict | None = None, path: Path | None = N
         data = _merge(data, overrides)
     if data.get("name") != name:
         raise ConfigError(f"{path}: 'name' is {data.get('name')!r}, expected {name!r}")
+    if name == REAL_PROFILE:
+        present = [s for s in MODGRAPH_SECTIONS if s in data]
+        if present:
+            raise ConfigError(
+                f"real: {present} belong to the modgraph study; remove them (the policy is "
+                "real.policy_dir, the problems real.problems_path)"
+            )
+    else:
+        missing = [s for s in (*MODGRAPH_SECTIONS, "splits") if s not in data]
+        if missing:
+            raise ConfigError(f"{name}: missing required parameter {missing[0]!r}")
     profile = _build(Profile, data, name)
     profile.validate()
     return profile

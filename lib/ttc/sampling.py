@@ -120,7 +120,9 @@ class _LlamaDecoder:
 
     def append(self, tokens: torch.Tensor, valid: torch.Tensor):
         """Append a chunk [rows, n] in one forward (`valid` marks each row's real tokens, a
-        prefix of the chunk); returns the head's output at every position [rows, n, out]."""
+        prefix of the chunk); returns the head's output at each row's last real token
+        [rows, out] (rows without one: at slot 0). The head runs on those rows only, which
+        matters when it is a language-model head over a large vocabulary."""
         n, start = tokens.shape[1], self.t
         if start + n > self.k.shape[3]:
             self._grow(start + n)
@@ -131,7 +133,7 @@ class _LlamaDecoder:
         inside = torch.ones(n, n, dtype=torch.bool, device=self.device).tril()
         eye = torch.eye(n, dtype=torch.bool, device=self.device)
         mask[..., start:] = (mask[..., start:] & inside) | eye  # padding attends to itself
-        return self._forward(tokens, positions, mask, start, every=True)
+        return self._forward(tokens, positions, mask, start, at=_last_real(valid))
 
     def rewind(self, t: int) -> None:
         """Forget every slot from `t` on (rows that wrote there must have been dropped)."""
@@ -159,9 +161,9 @@ class _LlamaDecoder:
         self.k, self.v = k, v
         self.valid, self.pos = self.valid[rows], self.pos[rows]
 
-    def _forward(self, ids, positions, mask, start: int, every: bool = False):
+    def _forward(self, ids, positions, mask, start: int, at: torch.Tensor | None = None):
         """Run `ids` written at cache slots [start, start + n); the head's output at the last
-        position, or at every position with `every`."""
+        position, or at position `at[row]` of each row."""
         n = ids.shape[1]
         end = start + n
         freqs = positions[..., None].float() * self.inv_freq.to(self.device)
@@ -192,7 +194,13 @@ class _LlamaDecoder:
             ).chunk(2, -1)
             h = h + layer.mlp.down_proj(F.silu(gate) * up)
         self.t = end
-        return self.head(_rms_norm(h if every else h[:, -1], model.norm)).float()
+        h = h[:, -1] if at is None else h[torch.arange(b, device=self.device), at]
+        return self.head(_rms_norm(h, model.norm)).float()
+
+
+def _last_real(valid: torch.Tensor) -> torch.Tensor:
+    """Index of each row's last real token in a chunk (0 for rows without one)."""
+    return (valid.sum(1) - 1).clamp(min=0)
 
 
 def _fused(*linears):
@@ -272,7 +280,8 @@ class _GenericDecoder:
             use_cache=True,
         )
         self.pos = self.pos + valid.sum(1)
-        return out.logits.float()
+        rows = torch.arange(tokens.shape[0], device=self.device)
+        return out.logits[rows, _last_real(valid)].float()
 
     def rewind(self, t: int) -> None:
         if t < self.t:  # a negative crop removes that many slots on every transformers 4.x/5.x

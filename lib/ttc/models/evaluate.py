@@ -14,7 +14,15 @@ import pandas as pd
 import torch
 
 from ..sampling import sample
-from ..tasks.modgraph import ROLES, Problem, encode, is_correct, reference_solution, solution_roles
+from ..tasks.modgraph import (
+    ROLES,
+    Problem,
+    encode,
+    is_correct,
+    max_solution_tokens,
+    reference_solution,
+    solution_roles,
+)
 from ..tasks.modgraph.tokenizer import build_tokenizer
 from .pretrain import token_losses
 
@@ -46,11 +54,6 @@ def role_losses(model, problems: Sequence[Problem], batch_size: int = 64) -> dic
                 sums[role] += float(value)
                 counts[role] += 1
     return {role: sums[role] / counts[role] for role in ROLES if counts[role]}
-
-
-def max_solution_tokens(problem: Problem) -> int:
-    """Room for twice the reference solution: a model that takes detours still finishes."""
-    return 2 * len(reference_solution(problem).split()) + 8
 
 
 def greedy_pass_at_1(

@@ -17,8 +17,7 @@ from safetensors.numpy import load_file, save_file
 from tqdm.auto import tqdm
 
 from ..bank import SampleBank, grade
-from ..models.evaluate import max_solution_tokens
-from ..tasks.modgraph import Problem, decode, encode
+from ..tasks.modgraph import Problem, decode, encode, max_solution_tokens
 from ..verifiers.rollouts import Policy
 from .data import revision_prompt
 

@@ -5,6 +5,11 @@ chunked forward over its own KV cache, so its score at the step end is ready whe
 is, and neither model ever re-encodes a prefix: keeping a beam forks its rows' caches
 (`select`), lookahead rollouts run on forks that are dropped afterwards (`rewind`). Rows not
 extending are paused (their slots are masked out), which keeps the batch rectangular.
+
+The PRM is any step scorer (`ttc.verifiers.scorers`). A step-tag PRM also gets its tag
+token appended after every step, in its own stream only (the policy never sees it), and is
+read at the tag; the tags stay in its cache, so later steps are read in the context it
+was trained on (each earlier step followed by its tag).
 """
 
 from __future__ import annotations
@@ -14,14 +19,16 @@ from collections.abc import Sequence
 import torch
 
 from ..sampling import _pick, make_decoder
+from ..verifiers.scorers import as_scorer
 
 
 class Lockstep:
     """Rows of (policy, PRM) decoder state with per-row next-token logits and latest PRM score."""
 
     def __init__(self, policy, prm, pad_id: int, fast: bool | None = None):
+        self.scorer = as_scorer(prm)
         self.policy = make_decoder(policy, fast)
-        self.prm = make_decoder(prm, fast)
+        self.prm = make_decoder(self.scorer.model, fast)
         self.pad_id = pad_id
         self.device = self.policy.device
 
@@ -63,7 +70,7 @@ class Lockstep:
 
         Returns the step tokens [rows, max_tokens] (pad after the end), their lengths, and
         whether each row ended on a stop token. `self.score` then holds the PRM's score at
-        each extended row's last token.
+        each extended row's new step (at its last token, or at the tag after it).
         """
         live = active.to(self.device).clone()
         tokens_out = torch.full((self.rows, max_tokens), self.pad_id, device=self.device)
@@ -82,9 +89,12 @@ class Lockstep:
             live &= ~ended
         width = int(lengths.max())
         if width:
-            chunk = tokens_out[:, :width]
-            valid = torch.arange(width, device=self.device)[None, :] < lengths[:, None]
-            scores = torch.sigmoid(self.prm.append(chunk, valid)[..., 0])
-            last = scores.gather(1, (lengths - 1).clamp(min=0)[:, None])[:, 0]
-            self.score = torch.where(lengths > 0, last, self.score)
+            chunk, read = tokens_out[:, :width], lengths
+            if self.scorer.tag_id is not None:  # the tag goes right after each new step
+                chunk = torch.cat([chunk, torch.full_like(chunk[:, :1], self.pad_id)], 1)
+                chunk[torch.arange(self.rows, device=self.device), lengths] = self.scorer.tag_id
+                read = lengths + (lengths > 0).long()
+            valid = torch.arange(chunk.shape[1], device=self.device)[None, :] < read[:, None]
+            scores = self.scorer.probability(self.prm.append(chunk, valid))
+            self.score = torch.where(lengths > 0, scores, self.score)
         return tokens_out, lengths, stopped

@@ -13,23 +13,28 @@ discarded), which costs N(k+1) generations.
 Finished beams leave the beam: they are not expanded again, and a problem stops once its
 pool holds N candidates, when no unfinished row is left, or after `max_rounds` rounds (the
 paper's 40). The answer is best-of-N weighted over the pool with last-step PRM scores.
+
+The task (`ttc.tasks.base.Task`, modgraph by default) says where steps and solutions end and
+grades the answers; the PRM is a bare scalar-head model or any step scorer
+(`ttc.verifiers.scorers`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 
 from ..flops import inference_flops
-from ..models.evaluate import max_solution_tokens
 from ..models.ladder import non_embedding_parameters
 from ..selection import best_of_n_weighted
-from ..tasks.modgraph import Problem, decode, encode, extract_answer, is_valid_solution
-from ..tasks.modgraph.tokenizer import STEP, build_tokenizer
+from ..tasks.base import Task
+from ..tasks.modgraph.task import ModgraphTask
+from ..verifiers.scorers import as_scorer
 from .lockstep import Lockstep
 
 
@@ -53,11 +58,12 @@ class Cost:
 
 @dataclass
 class SearchResult:
-    answer: int | None
+    answer: Hashable | None
     correct: bool
     chosen: tuple[int, ...]  # the top-scoring candidate giving the chosen answer
     chosen_score: float  # its last-step PRM score
-    chosen_valid: bool  # the exact checker: a complete, valid solution with the right answer
+    # the exact checker: a complete, valid solution with the right answer (None: no checker)
+    chosen_valid: bool | None
     pool: tuple[tuple[tuple[int, ...], float], ...]  # every finished candidate and its score
     cost: Cost = field(default_factory=Cost)
 
@@ -66,14 +72,23 @@ class SearchResult:
         return len(self.pool)
 
 
-def choose(problem: Problem, pool: Sequence[tuple[tuple[int, ...], float]]) -> SearchResult:
+def choose(
+    problem: Any, pool: Sequence[tuple[tuple[int, ...], float]], task: Task | None = None
+) -> SearchResult:
     """Best-of-N weighted over a pool of (solution tokens, last-step score)."""
-    answers = [extract_answer(decode(tokens)) for tokens, _ in pool]
+    task = task or ModgraphTask()
+    answers = [task.answer(tokens) for tokens, _ in pool]
     answer = best_of_n_weighted(answers, [s for _, s in pool])
     picks = [(s, tokens) for (tokens, s), a in zip(pool, answers, strict=True) if a == answer]
     score, chosen = max(picks, key=lambda x: x[0]) if picks else (0.0, ())
-    valid = is_valid_solution(problem, decode(chosen))
-    return SearchResult(answer, answer == problem.answer, chosen, float(score), valid, tuple(pool))
+    return SearchResult(
+        answer,
+        task.is_correct(problem, answer),
+        chosen,
+        float(score),
+        task.is_valid(problem, chosen),
+        tuple(pool),
+    )
 
 
 # The paper's configurations (section 5.2), plus DVTS: name -> (width, subtrees, lookahead);
@@ -116,10 +131,11 @@ def sqrt_width(budget: int) -> int:
 def tree_search(
     policy,
     prm,
-    problems: Sequence[Problem],
+    problems: Sequence[Any],
     budget: int,
     width: int,
     *,
+    task: Task | None = None,
     subtrees: int = 1,
     lookahead: int = 0,
     temperature: float = 1.0,
@@ -132,10 +148,10 @@ def tree_search(
 ) -> list[SearchResult]:
     """Search every problem with a budget of `budget` rows; see the module docstring."""
     size, keep, expand = split_budget(budget, width, subtrees)
-    tok = build_tokenizer()
-    eos, step_id = tok.eos_token_id, tok.convert_tokens_to_ids(STEP)
+    task = task or ModgraphTask()
+    scorer = as_scorer(prm)
     policy_n = non_embedding_parameters(policy)
-    prm_n = non_embedding_parameters(prm)
+    prm_n = non_embedding_parameters(scorer.model)
     generator = torch.Generator().manual_seed(seed)
     per_batch = max(1, max_rows // budget)
     results: list[SearchResult] = []
@@ -143,13 +159,13 @@ def tree_search(
     for b0 in range(0, len(problems), per_batch):
         batch = problems[b0 : b0 + per_batch]
         pools, costs = _search_batch(
-            policy, prm, batch, budget, size, keep, expand, lookahead, temperature,
-            max_rounds, step_tokens, generator, tok.pad_token_id, (step_id, eos), fast,
+            policy, scorer, task, batch, budget, size, keep, expand, lookahead, temperature,
+            max_rounds, step_tokens, generator, fast,
         )  # fmt: skip
         for problem, pool, cost in zip(batch, pools, costs, strict=True):
             cost.generations = budget * (lookahead + 1)
             cost.charge_flops(policy_n, prm_n)
-            result = choose(problem, pool)
+            result = choose(problem, pool, task)
             result.cost = cost
             results.append(result)
         bar.update(len(batch))
@@ -157,17 +173,20 @@ def tree_search(
     return results
 
 
+def _verifier_read(length: int, scorer) -> int:
+    """Tokens the PRM reads for a new step: the step, and a step-tag PRM's tag after it."""
+    return length + (length > 0 and scorer.tag_id is not None)
+
+
 def _search_batch(
-    policy, prm, problems, budget, size, keep, expand, lookahead, temperature,
-    max_rounds, step_tokens, generator, pad_id, stops, fast,
+    policy, scorer, task, problems, budget, size, keep, expand, lookahead, temperature,
+    max_rounds, step_tokens, generator, fast,
 ):  # fmt: skip
-    step_id, eos = stops
-    stop_ids = torch.tensor(stops)
-    prompts = encode([p.prompt_text() for p in problems])
-    limits = [max_solution_tokens(p) for p in problems]
-    state = Lockstep(policy, prm, pad_id, fast)
+    prompts = [task.prompt_ids(p) for p in problems]
+    limits = [task.max_solution_tokens(p) for p in problems]
+    state = Lockstep(policy, scorer, task.pad_id, fast)
     state.start(prompts, capacity=8 * step_tokens)
-    stop_ids = stop_ids.to(state.device)
+    stop_ids = torch.tensor(task.stop_ids, device=state.device)
     costs = [Cost(prefill_tokens=len(p), verifier_tokens=len(p)) for p in prompts]
     # every row: (problem, tree); every problem starts with `budget` rows forked from its prompt
     owner = [(i, j // size) for i in range(len(problems)) for j in range(budget)]
@@ -184,13 +203,16 @@ def _search_batch(
         for r, (i, _) in enumerate(owner):
             solutions[r] += tokens[r][: lengths[r]]
             costs[i].generated_tokens += lengths[r]
-            costs[i].verifier_tokens += lengths[r]
-            ended_solution = stopped[r] and solutions[r][-1] == eos
+            costs[i].verifier_tokens += _verifier_read(lengths[r], scorer)
+            ended_solution = stopped[r] and task.finished(solutions[r])
             finished.append(ended_solution or not stopped[r] or len(solutions[r]) >= limits[i])
         rank = list(scores)
         open_rows = [r for r in range(len(owner)) if not finished[r]]
         if lookahead and open_rows and round_ < max_rounds - 1:
-            _look_ahead(state, open_rows, owner, costs, rank, lookahead, stop_ids, step_tokens, eos)
+            _look_ahead(
+                state, task, scorer, open_rows, owner, solutions, costs, rank, lookahead,
+                stop_ids, step_tokens,
+            )  # fmt: skip
         survivors = []
         for i in range(len(problems)):
             rows = [r for r, (p, _) in enumerate(owner) if p == i]
@@ -215,19 +237,26 @@ def _search_batch(
     return pools, costs
 
 
-def _look_ahead(state, open_rows, owner, costs, rank, k, stop_ids, step_tokens, eos) -> None:
+def _look_ahead(
+    state, task, scorer, open_rows, owner, solutions, costs, rank, k, stop_ids, step_tokens
+) -> None:
     """Rank each open row by the PRM after up to k greedy steps on a fork, then drop the forks."""
     t0, n = state.t, state.rows
     state.select(torch.cat([torch.arange(n), torch.tensor(open_rows)]))
     active = torch.zeros(state.rows, dtype=torch.bool)
     active[n:] = True
+    rollouts = [list(solutions[r]) for r in open_rows]
     for _ in range(k):
         tokens, lengths, stopped = state.extend(active, 0.0, stop_ids, step_tokens, None)
-        last = tokens.gather(1, (lengths - 1).clamp(min=0)[:, None])[:, 0].cpu()
+        tokens, lengths, stopped = tokens.tolist(), lengths.tolist(), stopped.tolist()
         for f, r in enumerate(open_rows):
-            costs[owner[r][0]].generated_tokens += int(lengths[n + f])
-            costs[owner[r][0]].verifier_tokens += int(lengths[n + f])
-        active &= stopped.cpu() & (last != eos)  # a rollout ends with the solution
+            if not active[n + f]:
+                continue
+            rollouts[f] += tokens[n + f][: lengths[n + f]]
+            costs[owner[r][0]].generated_tokens += lengths[n + f]
+            costs[owner[r][0]].verifier_tokens += _verifier_read(lengths[n + f], scorer)
+            # a rollout ends with the solution
+            active[n + f] = stopped[n + f] and not task.finished(rollouts[f])
         if not bool(active.any()):
             break
     for f, r in enumerate(open_rows):

@@ -8,20 +8,24 @@ from .model import (
     heldout_loss,
     init_verifier,
     load_verifier,
-    score_steps,
     scoring_items,
     train_verifier,
     training_items,
 )
 from .rollouts import LabelledSolution, Policy, model_policy, rollout_labels, step_ends
+from .scorers import ScalarHeadScorer, StepScorer, StepTagScorer, as_scorer, score_steps
 
 __all__ = [
     "AGGREGATIONS",
     "KINDS",
     "LabelledSolution",
     "Policy",
+    "ScalarHeadScorer",
     "ScoredSequence",
+    "StepScorer",
+    "StepTagScorer",
     "aggregate",
+    "as_scorer",
     "heldout_loss",
     "init_verifier",
     "load_verifier",

@@ -58,7 +58,7 @@ def load_verifier(directory: str | Path, device: str = "cpu"):
     return model.to(device).eval()
 
 
-def _collate(items: Sequence[ScoredSequence], pad_id: int, device: str):
+def collate(items: Sequence[ScoredSequence], pad_id: int, device: str):
     """Right-padded ids and mask, plus (row, position) index and targets of every read-out."""
     width = max(len(it.ids) for it in items)
     ids = torch.full((len(items), width), pad_id, dtype=torch.long)
@@ -72,7 +72,7 @@ def _collate(items: Sequence[ScoredSequence], pad_id: int, device: str):
 
 
 def _step_logits(model, items, pad_id, device):
-    ids, mask, rows, cols, targets = _collate(items, pad_id, device)
+    ids, mask, rows, cols, targets = collate(items, pad_id, device)
     with autocast(device):
         logits = model(input_ids=ids, attention_mask=mask).logits[..., 0]
     return logits[rows, cols].float(), targets
@@ -144,29 +144,6 @@ def train_verifier(
                 break
     model.load_state_dict(best_state)
     return model.eval(), history
-
-
-@torch.inference_mode()
-def score_steps(
-    model, items: Sequence[ScoredSequence], batch_size: int = 64, progress: bool = True
-) -> list[np.ndarray]:
-    """The verifier's probability at each item's positions; batches are formed by length."""
-    pad_id = build_tokenizer().pad_token_id
-    device = str(next(model.parameters()).device)
-    model.eval()
-    order = np.argsort([len(it.ids) for it in items], kind="stable")
-    out: list[np.ndarray] = [np.empty(0)] * len(items)
-    for b0 in tqdm(
-        range(0, len(items), batch_size), desc="scoring", disable=not progress, leave=False
-    ):
-        chunk = order[b0 : b0 + batch_size]
-        batch = [ScoredSequence(items[i].ids, items[i].positions) for i in chunk]
-        logits, _ = _step_logits(model, batch, pad_id, device)
-        probs = torch.sigmoid(logits).cpu().numpy()
-        split = np.cumsum([len(it.positions) for it in batch])[:-1]
-        for i, p in zip(chunk, np.split(probs, split), strict=True):
-            out[i] = p
-    return out
 
 
 def aggregate(step_scores: np.ndarray, how: str) -> float:

@@ -21,9 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..models.evaluate import max_solution_tokens
 from ..sampling import Generation, sample
-from ..tasks.modgraph import Problem, check_steps, encode, extract_answer
+from ..tasks.modgraph import Problem, check_steps, encode, extract_answer, max_solution_tokens
 from ..tasks.modgraph.tokenizer import STEP, build_tokenizer
 
 # (prompts, samples per prompt, max new tokens per prompt, seed) -> generations

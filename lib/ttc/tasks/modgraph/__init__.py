@@ -11,7 +11,7 @@ from .checker import (
     solution_roles,
 )
 from .generator import Equation, Problem, generate_problem, problem_from_dict, problem_to_dict
-from .splits import Splits, build_corpus, make_splits, reference_solution
+from .splits import Splits, build_corpus, make_splits, max_solution_tokens, reference_solution
 from .tokenizer import build_tokenizer, decode, encode
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "is_correct",
     "is_valid_solution",
     "make_splits",
+    "max_solution_tokens",
     "parse_solution",
     "problem_from_dict",
     "problem_to_dict",

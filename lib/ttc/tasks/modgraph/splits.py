@@ -78,6 +78,11 @@ def reference_solution(problem: Problem) -> str:
     return problem.solution_text(random.Random(problem.key))
 
 
+def max_solution_tokens(problem: Problem) -> int:
+    """Room for twice the reference solution: a model that takes detours still finishes."""
+    return 2 * len(reference_solution(problem).split()) + 8
+
+
 def build_corpus(
     task: TaskConfig, seed: int, n_tokens: int, exclude: set[str], chunk: int = 2048
 ) -> dict[str, np.ndarray]:

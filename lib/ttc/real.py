@@ -1,0 +1,67 @@
+"""The `real` profile's inputs in one call: your policy, PRM and MATH-style problems.
+
+The first `real.shots` problems of the file are the prompt's worked examples; the rest are
+shuffled with the profile's seed and split into test, prm_train and revision_train (in
+that order, `splits.*` problems each), so that PRM training and revision data never see
+a test question.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from .config import ConfigError, Profile
+from .models.hub import load_policy, load_prm, solution_end_ids
+from .tasks.mathqa import MathProblem, MathTask, SkippedProblem, load_problems
+from .verifiers.scorers import StepScorer
+
+SPLIT_NAMES = ("test", "prm_train", "revision_train")
+
+
+@dataclass
+class RealRun:
+    policy: Any
+    tokenizer: Any
+    task: MathTask
+    prm: StepScorer | None  # None: no PRM directory given; notebook 03 trains ours
+    splits: dict[str, tuple[MathProblem, ...]]
+    skipped: tuple[SkippedProblem, ...]  # problems whose gold answer does not parse
+
+
+def real_splits(profile: Profile, problems: tuple[MathProblem, ...]):
+    """(shots, {split name: problems}) for the real profile."""
+    shots, rest = problems[: profile.real.shots], list(problems[profile.real.shots :])
+    sizes = [getattr(profile.splits, name) for name in SPLIT_NAMES]
+    if len(rest) < sum(sizes):
+        raise ConfigError(
+            f"real.problems_path holds {len(rest)} gradable problems after {len(shots)} shots, "
+            f"but splits ask for {sum(sizes)} ({dict(zip(SPLIT_NAMES, sizes, strict=True))}): "
+            "lower splits.test / prm_train / revision_train or add problems"
+        )
+    random.Random(profile.seed).shuffle(rest)
+    splits, start = {}, 0
+    for name, size in zip(SPLIT_NAMES, sizes, strict=True):
+        splits[name] = tuple(rest[start : start + size])
+        start += size
+    return shots, splits
+
+
+def open_real(profile: Profile, device: str) -> RealRun:
+    """Load the policy, the PRM (if a directory is given) and the problems of a real profile."""
+    if not profile.is_real:
+        raise ConfigError(f"profile {profile.name!r} runs modgraph; open_real needs 'real'")
+    cfg = profile.real
+    data = load_problems(cfg.path("problems_path"))
+    shots, splits = real_splits(profile, data.problems)
+    policy, tokenizer = load_policy(cfg.path("policy_dir"), device, cfg.dtype)
+    task = MathTask(tokenizer, solution_end_ids(policy, tokenizer), shots, cfg.max_solution_tokens)
+    prm = None
+    if cfg.prm_dir:
+        prm = load_prm(
+            cfg.path("prm_dir"), cfg.prm_style, policy_tokenizer=tokenizer,
+            step_tag=cfg.step_tag, good=cfg.good_token, bad=cfg.bad_token,
+            device=device, dtype=cfg.dtype,
+        )  # fmt: skip
+    return RealRun(policy, tokenizer, task, prm, splits, data.skipped)
