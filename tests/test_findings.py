@@ -123,3 +123,28 @@ def test_f5_records_take_the_largest_known_saving_per_variant():
     assert not records["F5-search-charged-k4"]["holds"]  # 1.1x is short of 2x
     assert records["F5-revisions-oracle"]["value"]["max_saving"] is None
     assert not records["F5-revisions-oracle"]["holds"]
+
+
+def test_f6_records_read_low_r_easy_bins_high_r_hardest_bin_and_the_map_slope():
+    def table(easy_gap, hard_gap):
+        rows = []
+        for r in (0.16, 22):
+            for b in (1, 2, 3, 4, 5):
+                gap = easy_gap if (r == 0.16 and b <= 3) else hard_gap if b == 5 else 0.0
+                rows.append({"bin": b, "R": r, "difference": gap})
+        return pd.DataFrame(rows)
+
+    fit = pd.DataFrame({"bin": [1, 2, 5], "slope": [-1.1, -0.4, np.nan]})
+    records = {
+        r["id"]: r
+        for r in findings.f6_records(
+            {"search": table(0.1, -0.05), "revisions": table(-0.01, 0.02)}, fit, "M"
+        )
+    }
+    assert records["F6-search-low-R"]["holds"] and records["F6-search-high-R-hard"]["holds"]
+    assert not records["F6-revisions-low-R"]["holds"]
+    assert not records["F6-revisions-high-R-hard"]["holds"]
+    assert records["F6-map-slope"]["holds"]
+    assert records["F6-map-slope"]["value"] == {1: -1.1, 2: -0.4, 5: None}
+    rising = findings.f6_records({}, pd.DataFrame({"bin": [1], "slope": [0.3]}), "M")
+    assert not rising[0]["holds"]

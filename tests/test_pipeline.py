@@ -70,6 +70,12 @@ def test_smoke_pipeline_writes_results_figures_and_findings(smoke_run):
         ("search", "oracle"), ("search", "predicted"), ("search", "charged k=4"),
         ("revisions", "oracle"), ("revisions", "predicted"),
     }  # fmt: skip
+    exchange = json.loads((results / "07_compute_exchange.json").read_text())
+    assert {r["R"] for r in exchange["matched_budgets"]} == {0.16, 0.79, 22}
+    assert {(r["area"], r["bin"]) for r in exchange["exchange"]} == {
+        (a, b) for a in ("PRM search", "revisions") for b in range(1, 6)
+    }
+    assert {r["model"] for r in exchange["surface"]} == {"T1", "T2"}
     ids = {r["id"] for r in json.loads((results / "findings.json").read_text())}
     assert ids == {
         "F1-span", "F1-scale", "F2-weighted", "F2-majority", "F2-prm-vs-orm", "F2-last",
@@ -77,6 +83,8 @@ def test_smoke_pipeline_writes_results_figures_and_findings(smoke_run):
         "F4-revisions-improve", "F4-sequential-easy", "F4-ratio-shift", "F4-revision-verifier",
         "F5-search-oracle", "F5-search-predicted", "F5-search-charged-k4",
         "F5-revisions-oracle", "F5-revisions-predicted",
+        "F6-search-low-R", "F6-search-high-R-hard", "F6-revisions-low-R",
+        "F6-revisions-high-R-hard", "F6-map-slope",
     }  # fmt: skip
     figures = smoke_run / "figures" / "smoke"
     for name in [
@@ -104,6 +112,9 @@ def test_smoke_pipeline_writes_results_figures_and_findings(smoke_run):
         "fig22_compute_optimal_search",
         "fig23_compute_optimal_revisions",
         "fig24_saving_by_bin",
+        "fig25_exchange_by_bin",
+        "fig26_summary",
+        "fig27_exchange_map",
     ]:
         assert (figures / f"{name}.png").stat().st_size > 5000 and (
             figures / f"{name}.pdf"

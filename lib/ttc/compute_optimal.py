@@ -55,6 +55,22 @@ def cross_validated_choice(outcomes: pd.DataFrame, bins: pd.Series, seed: int) -
     )
 
 
+def first_crossing(x: np.ndarray, y: np.ndarray, level: float) -> tuple[float, str]:
+    """Where a curve y(x), x increasing, first reaches `level`: linear between points.
+
+    Returns (x, "exact"); (x[0], "at least") when y[0] already reaches it, so only an upper
+    bound on the crossing is known; (nan, "not reached") when it never does.
+    """
+    above = np.flatnonzero(np.asarray(y) >= level)
+    if not len(above):
+        return float("nan"), "not reached"
+    j = above[0]
+    if j == 0:
+        return float(x[0]), "at least"
+    t = (level - y[j - 1]) / (y[j] - y[j - 1])
+    return float(x[j - 1] + t * (x[j] - x[j - 1])), "exact"
+
+
 def efficiency(
     budgets: np.ndarray,
     baseline: np.ndarray,
@@ -75,17 +91,10 @@ def efficiency(
     opt = np.asarray(optimal, dtype=float)[order]
     rows = []
     for n, target in sorted(zip(budgets, baseline, strict=True)):
-        row = {"budget": n, "baseline": target, "matched_at": np.nan, "saving": np.nan,
-               "bound": "not reached"}  # fmt: skip
-        above = np.flatnonzero(opt >= target)
-        if len(above) and above[0] == 0:
-            row.update(matched_at=2 ** x[0], bound="at least")
-        elif len(above):
-            j = above[0]
-            t = (target - opt[j - 1]) / (opt[j] - opt[j - 1])
-            row.update(matched_at=2 ** (x[j - 1] + t * (x[j] - x[j - 1])), bound="exact")
-        row["saving"] = n / row["matched_at"]
-        rows.append(row)
+        log_matched, bound = first_crossing(x, opt, target)
+        matched = 2**log_matched
+        rows.append({"budget": n, "baseline": target, "matched_at": matched,
+                     "saving": n / matched, "bound": bound})  # fmt: skip
     return pd.DataFrame(rows)
 
 

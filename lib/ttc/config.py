@@ -254,6 +254,19 @@ class ChainConfig:
 
 
 @dataclass(frozen=True)
+class ExchangeConfig:
+    """Pretraining against test-time compute (notebook 07; paper_protocol.md section 7)."""
+
+    # R = D_inference / D_pretrain at which a larger model is matched (the paper's arXiv values)
+    r_values: tuple[float, ...] = (0.16, 0.79, 22.0)
+    samples: int = 8  # bank samples per test question for every ladder checkpoint (the map)
+
+    def validate(self) -> None:
+        _check(self.r_values and min(self.r_values) > 0, "exchange.r_values: positive ratios")
+        _check(self.samples >= 2, "exchange.samples must be >= 2")
+
+
+@dataclass(frozen=True)
 class VerifierConfig:
     """PRM labels from Monte Carlo rollouts, and PRM/ORM finetuning (paper_protocol.md section 3)."""
 
@@ -354,6 +367,7 @@ class Profile:
     search: SearchConfig = field(default_factory=SearchConfig)
     revisions: RevisionConfig = field(default_factory=RevisionConfig)
     chains: ChainConfig = field(default_factory=ChainConfig)
+    exchange: ExchangeConfig = field(default_factory=ExchangeConfig)
     real: RealConfig = field(default_factory=RealConfig)
     cell_timeout_s: int = 1800
     budget_minutes: dict[str, float] = field(default_factory=dict)
@@ -378,6 +392,7 @@ class Profile:
         self.search.validate()
         self.revisions.validate()
         self.chains.validate()
+        self.exchange.validate()
         _check(
             max(self.search.budgets) <= self.bank.samples,
             "search.budgets may not exceed bank.samples (best-of-N is drawn from the bank)",

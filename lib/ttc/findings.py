@@ -334,6 +334,52 @@ def f5_records(savings: pd.DataFrame, min_saving: float = 2.0) -> list[dict]:
     return records
 
 
+def f6_records(tables: dict[str, pd.DataFrame], fit: pd.DataFrame, large: str) -> list[dict]:
+    """The exchange findings. `tables` maps an area ("search", "revisions") to its
+    `exchange.exchange_table` over oracle bins (bin 1 = easiest); `fit` is
+    `exchange.fit_exchange` over the ladder."""
+    records = []
+    for area, table in tables.items():
+        low, high, hardest = table["R"].min(), table["R"].max(), table["bin"].max()
+        easy = table[(table["R"] == low) & (table["bin"] <= 3)].set_index("bin")["difference"]
+        hard = table[(table["R"] == high) & (table["bin"] == hardest)]["difference"]
+        records += [
+            _record(
+                f"F6-{area}-low-R",
+                f"at R = {low:g}, compute-optimal {area} on the base model beats the {large} "
+                "model's greedy answer on bins 1-3",
+                "accuracy difference (test-time - larger model) per bin at the matched budget",
+                {int(b): round(float(d), 4) for b, d in easy.items()},
+                "test-time compute preferable on easy and medium bins when R << 1",
+                bool((easy > 0).all()),
+            ),
+            _record(
+                f"F6-{area}-high-R-hard",
+                f"at R = {high:g}, on the hardest bin ({hardest}) the {large} model beats "
+                f"compute-optimal {area}",
+                "accuracy difference (test-time - larger model), hardest bin",
+                {int(hardest): round(float(hard.iloc[0]), 4)},
+                "pretraining preferable on the hardest bins and when R >> 1",
+                bool(hard.iloc[0] < 0),
+            ),
+        ]
+    slopes = {int(b): None if np.isnan(v) else round(float(v), 3)
+              for b, v in zip(fit["bin"], fit["slope"], strict=True)}  # fmt: skip
+    fitted = [v for v in slopes.values() if v is not None]
+    records.append(
+        _record(
+            "F6-map-slope",
+            "over the ladder, more pretraining compute replaces test-time compute: iso-accuracy "
+            "lines slope down in (log pretraining FLOPs, log test-time FLOPs) in every bin with a fit",
+            "fitted slope per oracle bin (Jones 2021, Hex: about -1.2)",
+            slopes,
+            None,
+            bool(fitted) and all(v < 0 for v in fitted),
+        )
+    )
+    return records
+
+
 def record_findings(profile: str, records: list[dict]) -> list[dict]:
     """Merge records into the profile's findings.json by id; returns the whole list."""
     path = results_dir(profile) / "findings.json"

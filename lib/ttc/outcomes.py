@@ -9,6 +9,8 @@ import pandas as pd
 from . import stages
 from .config import Profile
 from .difficulty import oracle_bins, predicted_bins
+from .flops import inference_flops
+from .models.pretrain import read_metrics
 from .search import METHODS
 from .selection import selection_curves
 from .verifiers.quality import answer_scores
@@ -77,4 +79,78 @@ def search_outcomes(profile: Profile, device: str) -> pd.DataFrame:
     for method, (_, _, lookahead) in METHODS.items():
         for budget in profile.search.lookahead_budgets if lookahead else budgets:
             frames.append(stages.search_results(profile, method, budget, device))
+    return pd.concat(frames, ignore_index=True)
+
+
+def search_candidates(profile: Profile, outcomes: pd.DataFrame) -> pd.DataFrame:
+    """The compute-optimal search candidates (best-of-N weighted and every tree search) as
+    (problem, strategy, budget, correct), budget counting generations (lookahead: N(k + 1)),
+    at the budgets where best-of-N weighted is measured."""
+    keep = outcomes["method"].isin(["best-of-N weighted", *METHODS]) & outcomes["generations"].isin(
+        profile.search.budgets
+    )
+    picked = outcomes[keep]
+    return pd.DataFrame(
+        {
+            "problem": picked["problem"],
+            "strategy": picked["method"],
+            "budget": picked["generations"],
+            "correct": picked["correct"],
+        }
+    )
+
+
+def revision_candidates(revised: pd.DataFrame, rule: str = "revision ORM") -> pd.DataFrame:
+    """The compute-optimal revision candidates: every seq:par split under one selection rule,
+    as (problem, strategy "s:p", budget, correct)."""
+    picked = revised[revised["rule"] == rule]
+    return pd.DataFrame(
+        {
+            "problem": picked["problem"],
+            "strategy": picked["s"].astype(str) + ":" + picked["p"].astype(str),
+            "budget": picked["budget"],
+            "correct": picked["accuracy"],
+        }
+    )
+
+
+def power_of_two_budgets(samples: int) -> list[int]:
+    """1, 2, 4, ... up to `samples`."""
+    return [2**e for e in range(samples.bit_length()) if 2**e <= samples]
+
+
+def exchange_surface(profile: Profile, device: str, bins: pd.Series) -> pd.DataFrame:
+    """For every ladder checkpoint, PRM best-of-N weighted accuracy per difficulty bin and
+    budget N, with the checkpoint's pretraining FLOPs (6ND) and the test-time FLOPs per
+    question of N generations (2ND over prompt plus solution tokens, each generation charged
+    in full as in the paper's accounting). `bins` maps problem -> bin."""
+    targets = [p.answer for p in stages.load_splits(profile).test]
+    budgets = power_of_two_budgets(profile.exchange.samples)
+    ladder = stages.ladder_metrics(profile).set_index("model")
+    frames = []
+    for spec in profile.ladder:
+        metrics = read_metrics(stages.model_run(profile, spec.name))
+        for ckpt in metrics["checkpoints"]:
+            bank, prm_last = stages.ladder_bank(profile, spec.name, ckpt["name"], device)
+            curves = selection_curves(
+                bank.answers, targets, {"prm_last": prm_last}, budgets,
+                profile.bank.subset_trials, seed=profile.seed, progress=False,
+            )  # fmt: skip
+            curves = curves[curves["rule"] == "weighted"].assign(
+                bin=lambda f: bins.loc[f["problem"]].to_numpy()
+            )
+            tokens = (
+                pd.Series((bank.n_generated + bank.prompt_tokens[:, None]).mean(axis=1))
+                .groupby(bins.sort_index().to_numpy())
+                .mean()
+            )
+            acc = curves.groupby(["bin", "n"])["accuracy"].mean().reset_index()
+            acc["test_flops"] = [
+                inference_flops(ladder.loc[spec.name, "n_params"], n * tokens[b])
+                for b, n in zip(acc["bin"], acc["n"], strict=True)
+            ]
+            frames.append(acc.rename(columns={"n": "budget"}).assign(
+                point=f"{spec.name} {ckpt['name']}", model=spec.name, checkpoint=ckpt["name"],
+                train_flops=ckpt["flops_6nd"],
+            ))  # fmt: skip
     return pd.concat(frames, ignore_index=True)

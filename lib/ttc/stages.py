@@ -11,6 +11,7 @@ import dataclasses
 import json
 import random
 import time
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
@@ -37,6 +38,7 @@ from .revisions import (
 )
 from .search import method_arguments, tree_search
 from .tasks.modgraph import (
+    Problem,
     Splits,
     build_corpus,
     decode,
@@ -682,6 +684,19 @@ def revision_verifier_history(profile: Profile, history: bool, device: str) -> d
     return json.loads((path / "history.json").read_text())
 
 
+def _prm_last_scores(
+    profile: Profile, problems: Sequence[Problem], bank: SampleBank, device: str
+) -> np.ndarray:
+    """[problem, sample] last step score of the base PRM on a bank of solutions."""
+    prm = load_verifier(train_verifier_model(profile, "prm", device) / "model", device)
+    prompts = encode([p.prompt_text() for p in problems])
+    items = [it for i, pr in enumerate(prompts) for it in scoring_items(pr, bank.solutions(i))]
+    scores = score_steps(prm, items, profile.eval.batch_size)
+    return np.array([aggregate(s, "last") for s in scores], dtype=np.float32).reshape(
+        bank.answers.shape
+    )
+
+
 def _chain_scorer_inputs(profile: Profile, scorer: str) -> dict:
     verifier = (
         _verifier_inputs(profile, "prm")
@@ -697,25 +712,17 @@ def chain_scores(profile: Profile, scorer: str, device: str) -> np.ndarray:
     if scorer not in CHAIN_SCORERS:
         raise ValueError(f"unknown chain scorer {scorer!r}; choose one of {CHAIN_SCORERS}")
     history = scorer == "revision ORM"
-    batch = profile.eval.batch_size
 
     def build(work: Path) -> None:
         problems = chain_problems(profile, "test")
         chains = revision_chains(profile, "test", device)
         if scorer == "base PRM":
-            model = load_verifier(train_verifier_model(profile, "prm", device) / "model", device)
-            prompts = encode([p.prompt_text() for p in problems])
-            items = [
-                it
-                for q, prompt in enumerate(prompts)
-                for it in scoring_items(prompt, chains.attempts.solutions(q))
-            ]
-            scores = [aggregate(s, "last") for s in score_steps(model, items, batch)]
+            scores = _prm_last_scores(profile, problems, chains.attempts, device)
         else:
             verifier = train_revision_verifier(profile, history, device) / "model"
             model = load_verifier(verifier, device)
             items = attempt_items(problems, chains, history)
-            scores = [float(s[-1]) for s in score_steps(model, items, batch)]
+            scores = [float(s[-1]) for s in score_steps(model, items, profile.eval.batch_size)]
         grid = np.array(scores, dtype=np.float32).reshape(chains.shape)
         save_file({"scores": grid}, str(work / "scores.safetensors"))
 
@@ -747,3 +754,51 @@ def revision_outcomes(profile: Profile, device: str) -> pd.DataFrame:
         "seed": profile.seed,
     }
     return pd.DataFrame(cache.cached_json("revision_outcomes", inputs, compute, OUTCOMES_VERSION))
+
+
+# --- pretraining against test-time compute (notebook 07) ------------------------------
+
+
+def test_greedy(profile: Profile, name: str, device: str) -> pd.DataFrame:
+    """Greedy answers of a ladder model's final checkpoint on the test split, one row per
+    question (problem, correct, n_generated, prompt_tokens); cached."""
+    problems = load_splits(profile).test
+
+    def compute() -> dict:
+        model = load_model(model_run(profile, name) / checkpoint_name(1.0), device)
+        frame = greedy_pass_at_1(model, problems, profile.eval.batch_size)
+        frame = frame.drop(columns="output").assign(problem=range(len(problems)))
+        return frame.to_dict(orient="list")
+
+    inputs = {"run": _pretrain_inputs(profile, name), "splits": _splits_inputs(profile)}
+    return pd.DataFrame(cache.cached_json("test_greedy", inputs, compute, EVAL_VERSION))
+
+
+def ladder_bank(
+    profile: Profile, name: str, checkpoint: str, device: str
+) -> tuple[SampleBank, np.ndarray]:
+    """`exchange.samples` solutions per test question from one ladder checkpoint, and the
+    base PRM's last-step score of each ([problem, sample]): the exchange map's raw data."""
+    problems = load_splits(profile).test
+    samples = profile.exchange.samples
+
+    def build(work: Path) -> None:
+        model = load_model(model_run(profile, name) / checkpoint, device)
+        policy = model_policy(model, profile.bank.temperature, profile.eval.batch_size)
+        bank = draw_bank(policy, problems, samples, profile.seed)
+        bank.save(work / "bank.safetensors")
+        grid = _prm_last_scores(profile, problems, bank, device)
+        save_file({"prm_last": grid}, str(work / "scores.safetensors"))
+
+    inputs = {
+        "run": _pretrain_inputs(profile, name),
+        "checkpoint": checkpoint,
+        "splits": _splits_inputs(profile),
+        "samples": samples,
+        "temperature": profile.bank.temperature,
+        "sample_batch_size": profile.eval.batch_size,
+        "prm": _verifier_inputs(profile, "prm"),
+    }
+    path = cache.artifact("ladder_bank", inputs, build, BANK_VERSION)
+    bank = SampleBank.load(path / "bank.safetensors")
+    return bank, load_file(str(path / "scores.safetensors"))["prm_last"]
