@@ -109,7 +109,12 @@ def problems():
 @pytest.fixture(scope="module")
 def task(loaded, problems):
     model, tok = loaded
-    return MathTask(tok, solution_end_ids(model, tok), shots=problems[:2], max_solution_tokens=40)
+    return MathTask(
+        tok,
+        solution_end_ids(model.generation_config, tok),
+        shots=problems[:2],
+        max_solution_tokens=40,
+    )
 
 
 def _scorer(dirs, tok, style):
