@@ -38,7 +38,7 @@ def difficulty_bins(profile: Profile, device: str) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "problem": range(len(test)),
-            "level": [p.n_ops for p in test],
+            "level": [p.level for p in test],
             "oracle_bin": oracle_bins(bank.correct, seed=profile.seed),
             "predicted_bin": predicted_bins(
                 bank_answer_scores(profile, device)["prm_last"], seed=profile.seed
@@ -67,10 +67,9 @@ def search_outcomes(profile: Profile, device: str) -> pd.DataFrame:
     subsets of the bank, the tree searches from their cached runs (lookahead at its own
     budgets; `generations` counts its rollouts)."""
     bank = stages.sample_bank(profile, device)
-    targets = [p.answer for p in stages.load_splits(profile).test]
     budgets = list(profile.search.budgets)
     per_problem = selection_curves(
-        bank.answers, targets, bank_answer_scores(profile, device), budgets,
+        bank.answers, bank.correct_answers(), bank_answer_scores(profile, device), budgets,
         profile.bank.subset_trials, seed=profile.seed,
     )  # fmt: skip
     frames = [bank_outcomes(per_problem)]
