@@ -289,3 +289,23 @@ def test_the_real_profile_opens_policy_prm_task_and_disjoint_splits(dirs):
     assert run.task.end_ids == {run.tokenizer.eos_token_id}
     with pytest.raises(ConfigError, match="holds 10 gradable problems after 2 shots"):
         open_real(load_profile("real", {"real": real, "splits": {**sizes, "test": 5}}), "cpu")
+
+
+def test_an_external_prm_replaces_the_trained_one_in_the_stages(dirs):
+    from ttc import stages
+    from ttc.config import load_profile
+    from ttc.verifiers import StepTagScorer
+
+    real = {
+        "policy_dir": str(dirs / "policy"), "problems_path": str(FIXTURE),
+        "prm_dir": str(dirs / "prm_tag"), "prm_style": "step_tag", "step_tag": TAG, "shots": 2,
+    }  # fmt: skip
+    profile = load_profile(
+        "real", {"real": real, "splits": {"test": 4, "prm_train": 3, "revision_train": 3}}
+    )
+    assert stages.trained_verifiers(profile) == ("orm",)
+    assert isinstance(stages.verifier_scorer(profile, "prm", "cpu"), StepTagScorer)
+    with pytest.raises(ValueError, match="prm is given"):
+        stages.train_verifier_model(profile, "prm", "cpu")
+    assert [p.line for p in stages.task_of(profile).shots] == [1, 2]
+    assert len(stages.load_splits(profile).test) == 4
