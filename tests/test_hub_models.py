@@ -5,78 +5,33 @@ mathqa task through the directory path with KV-cache scores equal to a fresh re-
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 import torch
-from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
-from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+from hub_builders import (
+    BAD,
+    FIXTURE,
+    GOOD,
+    TAG,
+    bpe_tokenizer,
+    fixture_rows,
+    problem_texts,
+    steer,
+    tiny_llama,
+)
 from ttc.models.hub import load_policy, load_prm, solution_end_ids
 from ttc.sampling import sample
 from ttc.search import choose, tree_search
 from ttc.tasks.mathqa import INSTRUCTION, MathTask, load_problems, newline_ids, solution_steps
 from ttc.verifiers import ScoredSequence, init_verifier, score_steps
 
-FIXTURE = Path(__file__).parent / "fixtures" / "math_sample.jsonl"
 CHAT_TEMPLATE = (
     "{% for m in messages %}<|{{ m['role'] }}|>\n{{ m['content'] }}<|end|>\n{% endfor %}"
     "{% if add_generation_prompt %}<|assistant|>\n{% endif %}"
 )
-TAG, GOOD, BAD = " ки", "+", "-"
 
 
-def _tokenizer() -> PreTrainedTokenizerFast:
-    """Byte-level BPE trained on the fixture without pre-splitting, so that newlines merge
-    with text around them ('.\\n', '$.\\nSo'), the hard case for the newline step rule."""
-    rows = [json.loads(line) for line in FIXTURE.read_text().splitlines()]
-    texts = [INSTRUCTION] + [f"Problem: {r['problem']}\nSolution:\n{r['solution']}" for r in rows]
-    core = Tokenizer(models.BPE())
-    core.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)
-    core.decoder = decoders.ByteLevel()
-    specials = ["<pad>", "<s>", "</s>", "<|user|>", "<|assistant|>", "<|end|>"]
-    trainer = trainers.BpeTrainer(
-        vocab_size=500,
-        special_tokens=specials,
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-        show_progress=False,
-    )
-    core.train_from_iterator(texts, trainer)
-    core.post_processor = processors.TemplateProcessing(
-        single="<s> $A", special_tokens=[("<s>", specials.index("<s>"))]
-    )
-    tok = PreTrainedTokenizerFast(
-        tokenizer_object=core,
-        bos_token="<s>",
-        eos_token="</s>",
-        pad_token="<pad>",
-        additional_special_tokens=specials[3:],
-    )
-    tok.add_tokens([TAG])  # a step-tag PRM's tag, an ordinary vocabulary entry
-    return tok
-
-
-def _llama(tok, seed: int) -> LlamaForCausalLM:
-    torch.manual_seed(seed)
-    config = LlamaConfig(
-        vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-        num_attention_heads=4, num_key_value_heads=2, tie_word_embeddings=False,
-        bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id,
-    )  # fmt: skip
-    return LlamaForCausalLM(config).eval()
-
-
-def _steer(model, boosts: dict[int, float]) -> None:
-    """Add a constant to the logits of some tokens, inside the weights (so it is saved):
-    residual dimension 0 is held at a large constant that the head reads for those tokens."""
-    with torch.no_grad():
-        model.model.embed_tokens.weight[:, 0] = 10.0
-        for layer in model.model.layers:  # nothing writes to dimension 0
-            layer.self_attn.o_proj.weight[0] = 0.0
-            layer.mlp.down_proj.weight[0] = 0.0
-        model.lm_head.weight[:, 0] = 0.0
-        for token, boost in boosts.items():
-            model.lm_head.weight[token, 0] = boost
+def _tokenizer():
+    return bpe_tokenizer(problem_texts(fixture_rows()))
 
 
 @pytest.fixture(scope="module")
@@ -85,13 +40,13 @@ def dirs(tmp_path_factory):
     initialised from the policy) and prm_tag/ (another causal LM, same tokenizer)."""
     root = tmp_path_factory.mktemp("hub")
     tok = _tokenizer()
-    policy = _llama(tok, 0)
-    _steer(policy, {**dict.fromkeys(newline_ids(tok), 0.45), tok.eos_token_id: 0.3})
+    policy = tiny_llama(tok, 0)
+    steer(policy, {**dict.fromkeys(newline_ids(tok), 0.45), tok.eos_token_id: 0.3})
     policy.save_pretrained(root / "policy")
     tok.save_pretrained(root / "policy")
     torch.manual_seed(1)
     init_verifier(root / "policy", 0.0).save_pretrained(root / "prm_scalar")
-    _llama(tok, 2).save_pretrained(root / "prm_tag")
+    tiny_llama(tok, 2).save_pretrained(root / "prm_tag")
     tok.save_pretrained(root / "prm_tag")
     return root
 
@@ -109,7 +64,12 @@ def problems():
 @pytest.fixture(scope="module")
 def task(loaded, problems):
     model, tok = loaded
-    return MathTask(tok, solution_end_ids(model, tok), shots=problems[:2], max_solution_tokens=40)
+    return MathTask(
+        tok,
+        solution_end_ids(model.generation_config, tok),
+        shots=problems[:2],
+        max_solution_tokens=40,
+    )
 
 
 def _scorer(dirs, tok, style):
@@ -329,3 +289,23 @@ def test_the_real_profile_opens_policy_prm_task_and_disjoint_splits(dirs):
     assert run.task.end_ids == {run.tokenizer.eos_token_id}
     with pytest.raises(ConfigError, match="holds 10 gradable problems after 2 shots"):
         open_real(load_profile("real", {"real": real, "splits": {**sizes, "test": 5}}), "cpu")
+
+
+def test_an_external_prm_replaces_the_trained_one_in_the_stages(dirs):
+    from ttc import stages
+    from ttc.config import load_profile
+    from ttc.verifiers import StepTagScorer
+
+    real = {
+        "policy_dir": str(dirs / "policy"), "problems_path": str(FIXTURE),
+        "prm_dir": str(dirs / "prm_tag"), "prm_style": "step_tag", "step_tag": TAG, "shots": 2,
+    }  # fmt: skip
+    profile = load_profile(
+        "real", {"real": real, "splits": {"test": 4, "prm_train": 3, "revision_train": 3}}
+    )
+    assert stages.trained_verifiers(profile) == ("orm",)
+    assert isinstance(stages.verifier_scorer(profile, "prm", "cpu"), StepTagScorer)
+    with pytest.raises(ValueError, match="prm is given"):
+        stages.train_verifier_model(profile, "prm", "cpu")
+    assert [p.line for p in stages.task_of(profile).shots] == [1, 2]
+    assert len(stages.load_splits(profile).test) == 4

@@ -18,11 +18,15 @@ from ttc.revisions import (
     hierarchical_best_of_n,
     ratio_grid,
     revision_examples,
-    revision_prompt,
+    revision_prompt_ids,
 )
 from ttc.sampling import Generation
-from ttc.tasks.modgraph import encode
+from ttc.tasks.modgraph import decode, encode
 from ttc.tasks.modgraph.tokenizer import EOS, build_tokenizer
+
+
+def revision_prompt(problem, attempts) -> str:
+    return decode(revision_prompt_ids(problem, attempts))
 
 
 def test_revision_examples_put_the_nearest_wrong_attempt_last():
@@ -94,7 +98,7 @@ def test_hierarchical_selection_votes_within_then_across_chains():
 
 def test_revision_corpus_trains_on_the_target_only(problems):
     from ttc.revisions import RevisionExample, revision_corpus
-    from ttc.tasks.modgraph import decode, reference_solution
+    from ttc.tasks.modgraph import reference_solution
 
     target = reference_solution(problems[0])
     examples = [
@@ -207,7 +211,7 @@ def test_elimination_control_skips_answers_already_drawn():
 def test_split_outcomes_select_hierarchically_or_by_flat_majority():
     answers = np.array([[[1, 2], [2, 2]]])  # one question, target 2
     scores = {"v": np.array([[[0.9, 0.1], [0.2, 0.2]]])}
-    out = revisions.split_outcomes(answers, scores, [2], [(2, 2), (2, 1), (1, 2)], 400, seed=0)
+    out = revisions.split_outcomes(answers, scores, [(2,)], [(2, 2), (2, 1), (1, 2)], 400, seed=0)
     acc = out.set_index(["s", "p", "rule"])["accuracy"]
     # both chains in full: winners 1 (0.9) and 2 (0.4) -> 1; the flat vote 2, 2, 2, 1 -> 2
     assert acc[(2, 2, "v")] == 0 and acc[(2, 2, "majority")] == 1

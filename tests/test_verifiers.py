@@ -10,7 +10,9 @@ import pytest
 import torch
 from ttc.config import TaskConfig, VerifierConfig
 from ttc.sampling import Generation
-from ttc.tasks.modgraph import encode, generate_problem, reference_solution
+from ttc.tasks.base import step_ends
+from ttc.tasks.modgraph import encode, generate_problem, gold_prefix_labels, reference_solution
+from ttc.tasks.modgraph.task import ModgraphTask
 from ttc.tasks.modgraph.tokenizer import STEP, build_tokenizer
 from ttc.verifiers import (
     ScoredSequence,
@@ -20,7 +22,6 @@ from ttc.verifiers import (
     rollout_labels,
     score_steps,
     scoring_items,
-    step_ends,
     train_verifier,
     training_items,
 )
@@ -84,15 +85,14 @@ def test_rollout_labels_estimate_known_success_chances(level3_problems):
 
 
 def test_step_ends_and_gold_flag_a_wrong_step(level3_problems):
-    from ttc.verifiers.rollouts import gold_prefix_labels
-
     problem = level3_problems[0]
     steps = reference_solution(problem).split(" <s> ")
     tokens = steps[0].split()
     tokens[-1] = str((int(tokens[-1]) + 1) % problem.modulus)  # wrong arithmetic in step 1
     text = " <s> ".join([" ".join(tokens), *steps[1:]])
     ids = encode([text])[0]
-    assert len(step_ends(ids)) == 4 and step_ends(ids)[-1] == len(ids) - 1
+    ends = step_ends(ModgraphTask(), ids)
+    assert len(ends) == 4 and ends[-1] == len(ids) - 1
     # every prefix holds the wrong step; the answer step is graded by the answer alone
     assert gold_prefix_labels(problem, text, 3) == [False, False, False, True]
     assert gold_prefix_labels(problem, reference_solution(problem), 3) == [True] * 4
@@ -136,7 +136,7 @@ def _toy_items(problems):
     for p in problems:
         prompt = encode([p.prompt_text()])[0]
         good = encode([reference_solution(p)])[0]
-        bad = [att if j + 1 in step_ends(good) else t for j, t in enumerate(good)]
+        bad = [att if j + 1 in step_ends(ModgraphTask(), good) else t for j, t in enumerate(good)]
         for sol, label in ((good, 0.9), (bad, 0.1)):
             item = scoring_items(prompt, [sol])[0]
             items.append(ScoredSequence(item.ids, item.positions, (label,) * len(item.positions)))

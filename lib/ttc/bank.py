@@ -3,7 +3,8 @@
 Best-of-N and majority curves at every budget N, verifier comparisons and difficulty bins
 all read random subsets of one bank, so their differences come from the method and not
 from resampling. Tokens are stored ragged (one flat array plus offsets) in safetensors;
-answers and exact correctness are stored as [problem, sample] matrices.
+answers and correctness are stored as [problem, sample] matrices of answer ids: a modgraph
+residue is its own id, other answers (MATH-style `Answer`s) are numbered per question.
 """
 
 from __future__ import annotations
@@ -16,17 +17,17 @@ import numpy as np
 from safetensors.numpy import load_file, save_file
 
 from .ragged import pack, unpack
-from .tasks.modgraph import Problem, encode, extract_answer, max_solution_tokens
-from .tasks.modgraph.tokenizer import build_tokenizer
+from .tasks.base import Task, complete
+from .tasks.modgraph.task import ModgraphTask
 from .verifiers.rollouts import Policy
 
 
 @dataclass(frozen=True)
 class SampleBank:
     tokens: tuple[tuple[int, ...], ...]  # problem-major: sample j of problem i at i * samples + j
-    answers: np.ndarray  # [problem, sample] int, -1 where no answer parses
-    correct: np.ndarray  # [problem, sample] bool, exact match
-    stopped: np.ndarray  # [problem, sample] bool, ended on <eos>
+    answers: np.ndarray  # [problem, sample] answer ids, -1 where no answer parses
+    correct: np.ndarray  # [problem, sample] bool, graded by the task
+    stopped: np.ndarray  # [problem, sample] bool, complete (modgraph: ended on <eos>)
     prompt_tokens: np.ndarray  # [problem]
 
     @property
@@ -39,6 +40,13 @@ class SampleBank:
 
     def solutions(self, problem: int) -> tuple[tuple[int, ...], ...]:
         return self.tokens[problem * self.samples : (problem + 1) * self.samples]
+
+    def correct_answers(self) -> list[tuple[int, ...]]:
+        """Per problem, the ids of the answers graded correct: a selection is right when it
+        picks one of them (on modgraph at most one; math-verify may accept several forms)."""
+        return [
+            tuple(np.unique(a[c]).tolist()) for a, c in zip(self.answers, self.correct, strict=True)
+        ]
 
     def pass_at_1(self) -> np.ndarray:
         """Per-problem share of correct samples (the oracle difficulty of the paper)."""
@@ -81,23 +89,38 @@ class SampleBank:
 
 
 def grade(
-    problems: Sequence[Problem], tokens: Sequence[Sequence[int]]
+    problems: Sequence, tokens: Sequence[Sequence[int]], task: Task | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """[problem, sample] answers (-1 where none parses) and exact correctness of problem-major
+    """[problem, sample] answer ids (-1 where none parses) and correctness of problem-major
     solutions, the same number for every problem."""
-    tok = build_tokenizer()
-    parsed = [extract_answer(tok.decode(list(t))) for t in tokens]
-    answers = np.array([-1 if a is None else a for a in parsed], dtype=np.int64)
-    answers = answers.reshape(len(problems), -1)
-    return answers, answers == np.array([p.answer for p in problems])[:, None]
+    task = task or ModgraphTask()
+    answers = np.full((len(problems), len(tokens) // len(problems)), -1, dtype=np.int64)
+    correct = np.zeros(answers.shape, dtype=bool)
+    for i, problem in enumerate(problems):
+        ids: dict = {}  # answer -> id, in order of first appearance
+        verdicts: dict = {}  # answer -> correct
+        for j in range(answers.shape[1]):
+            answer = task.answer(tokens[i * answers.shape[1] + j])
+            if answer is None:
+                continue
+            answers[i, j] = answer if isinstance(answer, int) else ids.setdefault(answer, len(ids))
+            if answer not in verdicts:
+                verdicts[answer] = task.is_correct(problem, answer)
+            correct[i, j] = verdicts[answer]
+    return answers, correct
 
 
-def draw_bank(policy: Policy, problems: Sequence[Problem], samples: int, seed: int) -> SampleBank:
-    """`samples` solutions per problem from `policy`, graded exactly."""
-    prompts = encode([p.prompt_text() for p in problems])
-    gens = policy(prompts, samples, [max_solution_tokens(p) for p in problems], seed)
+def draw_bank(
+    policy: Policy, problems: Sequence, samples: int, seed: int, task: Task | None = None
+) -> SampleBank:
+    """`samples` solutions per problem from `policy`, each up to the step that completes it,
+    graded by the task."""
+    task = task or ModgraphTask()
+    prompts = [task.prompt_ids(p) for p in problems]
+    gens = policy(prompts, samples, [task.max_solution_tokens(p) for p in problems], seed)
     gens = sorted(gens, key=lambda g: (g.prompt_index, g.sample_index))
-    tokens = tuple(g.tokens for g in gens)
-    answers, correct = grade(problems, tokens)
-    stopped = np.array([g.stopped for g in gens]).reshape(len(problems), samples)
+    solutions = [complete(task, g.tokens) for g in gens]
+    tokens = tuple(t for t, _ in solutions)
+    answers, correct = grade(problems, tokens, task)
+    stopped = np.array([done for _, done in solutions]).reshape(len(problems), samples)
     return SampleBank(tokens, answers, correct, stopped, np.array([len(p) for p in prompts]))

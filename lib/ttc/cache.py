@@ -51,7 +51,15 @@ def artifact_key(kind: str, inputs: Any, version: int = 1) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:20]
 
 
-def _file_digest(path: Path) -> str:
+def directory_identity(path: Path) -> dict:
+    """A model directory in a cache key: every file's name, size and modification time
+    (hashing gigabytes of weights each time a key is computed would cost more than it saves)."""
+    path = Path(path)
+    files = sorted(p for p in path.rglob("*") if p.is_file())
+    return {str(p.relative_to(path)): [p.stat().st_size, p.stat().st_mtime_ns] for p in files}
+
+
+def file_digest(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -61,7 +69,7 @@ def _file_digest(path: Path) -> str:
 
 def _write_manifest(directory: Path, kind: str, inputs: Any, version: int) -> None:
     files = {
-        str(p.relative_to(directory)): _file_digest(p)
+        str(p.relative_to(directory)): file_digest(p)
         for p in sorted(directory.rglob("*"))
         if p.is_file() and p.name != MANIFEST
     }
@@ -90,7 +98,7 @@ def verify(directory: Path) -> str | None:
         path = directory / name
         if not path.exists():
             return f"missing file {name}"
-        if _file_digest(path) != digest:
+        if file_digest(path) != digest:
             return f"file {name} does not match its checksum"
     return None
 

@@ -40,7 +40,7 @@ def difficulty_bins(profile: Profile, device: str) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "problem": range(len(test)),
-            "level": [p.n_ops for p in test],
+            "level": [p.level for p in test],
             "oracle_bin": oracle_bins(bank.correct, seed=profile.seed),
             "predicted_bin": predicted_bins(
                 bank_answer_scores(profile, device)["prm_last"], seed=profile.seed
@@ -69,10 +69,9 @@ def search_outcomes(profile: Profile, device: str) -> pd.DataFrame:
     subsets of the bank, the tree searches from their cached runs (lookahead at its own
     budgets; `generations` counts its rollouts)."""
     bank = stages.sample_bank(profile, device)
-    targets = [p.answer for p in stages.load_splits(profile).test]
     budgets = list(profile.search.budgets)
     per_problem = selection_curves(
-        bank.answers, targets, bank_answer_scores(profile, device), budgets,
+        bank.answers, bank.correct_answers(), bank_answer_scores(profile, device), budgets,
         profile.bank.subset_trials, seed=profile.seed,
     )  # fmt: skip
     frames = [bank_outcomes(per_problem)]
@@ -124,7 +123,6 @@ def exchange_surface(profile: Profile, device: str, bins: pd.Series) -> pd.DataF
     budget N, with the checkpoint's pretraining FLOPs (6ND) and the test-time FLOPs per
     question of N generations (2ND over prompt plus solution tokens, each generation charged
     in full as in the paper's accounting). `bins` maps problem -> bin."""
-    targets = [p.answer for p in stages.load_splits(profile).test]
     budgets = power_of_two_budgets(profile.exchange.samples)
     ladder = stages.ladder_metrics(profile).set_index("model")
     frames = []
@@ -133,7 +131,7 @@ def exchange_surface(profile: Profile, device: str, bins: pd.Series) -> pd.DataF
         for ckpt in metrics["checkpoints"]:
             bank, prm_last = stages.ladder_bank(profile, spec.name, ckpt["name"], device)
             curves = selection_curves(
-                bank.answers, targets, {"prm_last": prm_last}, budgets,
+                bank.answers, bank.correct_answers(), {"prm_last": prm_last}, budgets,
                 profile.bank.subset_trials, seed=profile.seed, progress=False,
             )  # fmt: skip
             curves = curves[curves["rule"] == "weighted"].assign(

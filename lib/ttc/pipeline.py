@@ -3,6 +3,9 @@
 Executed copies go to `build/notebooks/<profile>/` (ignored by git); the sources stay
 without outputs. A failing cell stops the pipeline and names the notebook and the cell.
 Wall time per notebook is written to `data/results/<profile>/pipeline_timing.json`.
+`--profile real` runs notebooks 03-06 on your model and problems (01-02 prepare the
+modgraph study's data and model ladder); `--overrides FILE` merges a YAML mapping into the
+profile, e.g. the paths of `params/real.yaml`.
 """
 
 from __future__ import annotations
@@ -14,47 +17,75 @@ import sys
 import time
 from pathlib import Path
 
+import yaml
+
 from . import runtime
 from .cache import write_json_atomic
-from .config import PROFILES, load_profile
+from .config import PROFILES, REAL_PROFILE, ConfigError, load_profile
 from .paths import BUILD_DIR, NOTEBOOKS_DIR, results_dir
 
+REAL_NOTEBOOKS = range(3, 7)  # what a real run has: verifiers, search, revisions, compute-optimal
 
-def notebooks(only: str | None = None) -> list[Path]:
+
+def notebooks(only: str | None = None, real: bool = False) -> list[Path]:
     found = sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
     if only is not None:
         found = [nb for nb in found if nb.name.startswith(f"{int(only):02d}_")]
         if not found:
             raise SystemExit(f"no notebook numbered {only} in {NOTEBOOKS_DIR}")
+    if real:
+        for nb in found:
+            if int(nb.name[:2]) not in REAL_NOTEBOOKS:
+                print(f"skipping {nb.name}: it prepares the modgraph study, not a real run")
+        found = [nb for nb in found if int(nb.name[:2]) in REAL_NOTEBOOKS]
     return found
 
 
 def resolve_profile(name: str) -> str:
     if name == "auto":
         return "full" if runtime.device().startswith("cuda") else "cpu"
-    if name not in PROFILES:
-        raise SystemExit(f"unknown profile {name!r}; choose auto or one of {PROFILES}")
+    if name not in (*PROFILES, REAL_PROFILE):
+        raise SystemExit(
+            f"unknown profile {name!r}; choose auto or one of {(*PROFILES, REAL_PROFILE)}"
+        )
     return name
 
 
-def run(profile: str, only: str | None = None, output_dir: Path | None = None) -> dict[str, float]:
-    """Execute notebooks for `profile`; returns wall seconds per notebook."""
+def read_overrides(path: str | Path | None) -> dict:
+    """The mapping in a YAML file of overrides (none: empty)."""
+    if path is None:
+        return {}
+    data = yaml.safe_load(Path(path).read_text())
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: overrides must be a YAML mapping, got {type(data).__name__}")
+    return data
+
+
+def run(
+    profile: str,
+    only: str | None = None,
+    output_dir: Path | None = None,
+    overrides: dict | None = None,
+) -> dict[str, float]:
+    """Execute notebooks for `profile` (with `overrides` merged in); returns wall seconds per
+    notebook."""
     import papermill
 
-    cfg = load_profile(profile)  # fail on a bad profile before starting a kernel
+    overrides = overrides or {}
+    cfg = load_profile(profile, overrides)  # fail on a bad profile before starting a kernel
     out_dir = Path(output_dir) if output_dir else BUILD_DIR / "notebooks" / profile
     out_dir.mkdir(parents=True, exist_ok=True)
     # the kernel must be this interpreter, with `ttc` importable
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     timing: dict[str, float] = {}
-    for nb in notebooks(only):
+    for nb in notebooks(only, cfg.is_real):
         print(f"==> {nb.name} [{profile}]", flush=True)
         start = time.perf_counter()
         try:
             papermill.execute_notebook(
                 str(nb),
                 str(out_dir / nb.name),
-                parameters={"profile": profile},
+                parameters={"profile": profile, "overrides": overrides},
                 kernel_name="python3",
                 cwd=str(NOTEBOOKS_DIR),
                 execution_timeout=cfg.cell_timeout_s,
@@ -91,12 +122,17 @@ def _record_timing(profile: str, timing: dict[str, float]) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--profile", default="auto", help="auto (full with CUDA, else cpu), smoke, cpu or full"
+        "--profile",
+        default="auto",
+        help="auto (full with CUDA, else cpu), smoke, cpu, full, or real (your model and data)",
     )
     parser.add_argument("--only", default=None, help="run one notebook by number, e.g. 02")
+    parser.add_argument(
+        "--overrides", default=None, help="a YAML file merged into the profile's parameters"
+    )
     args = parser.parse_args(argv)
     profile = resolve_profile(args.profile)
-    timing = run(profile, args.only)
+    timing = run(profile, args.only, overrides=read_overrides(args.overrides))
     print(f"pipeline [{profile}] finished: {sum(timing.values()):.0f} s")
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .config import ConfigError, Profile
-from .models.hub import load_policy, load_prm, solution_end_ids
+from .models.hub import generation_config, load_policy, load_prm, load_tokenizer, solution_end_ids
 from .tasks.mathqa import MathProblem, MathTask, SkippedProblem, load_problems
 from .verifiers.scorers import StepScorer
 
@@ -48,20 +48,37 @@ def real_splits(profile: Profile, problems: tuple[MathProblem, ...]):
     return shots, splits
 
 
+def real_problems(profile: Profile):
+    """(shots, {split name: problems}, skipped problems) of the real profile's problem file."""
+    data = load_problems(profile.real.path("problems_path"))
+    return *real_splits(profile, data.problems), data.skipped
+
+
+def real_task(profile: Profile, shots, tokenizer=None) -> MathTask:
+    """The task over the policy's tokenizer and end tokens (no weights are loaded)."""
+    cfg = profile.real
+    tokenizer = tokenizer or load_tokenizer(cfg.path("policy_dir"), "policy")
+    end_ids = solution_end_ids(generation_config(cfg.path("policy_dir")), tokenizer)
+    return MathTask(tokenizer, end_ids, shots, cfg.max_solution_tokens)
+
+
+def real_prm(profile: Profile, tokenizer, device: str) -> StepScorer | None:
+    """The PRM of `real.prm_dir` as a step scorer; None when none is given."""
+    cfg = profile.real
+    if not cfg.prm_dir:
+        return None
+    return load_prm(
+        cfg.path("prm_dir"), cfg.prm_style, policy_tokenizer=tokenizer,
+        step_tag=cfg.step_tag, good=cfg.good_token, bad=cfg.bad_token,
+        device=device, dtype=cfg.dtype,
+    )  # fmt: skip
+
+
 def open_real(profile: Profile, device: str) -> RealRun:
     """Load the policy, the PRM (if a directory is given) and the problems of a real profile."""
     if not profile.is_real:
         raise ConfigError(f"profile {profile.name!r} runs modgraph; open_real needs 'real'")
-    cfg = profile.real
-    data = load_problems(cfg.path("problems_path"))
-    shots, splits = real_splits(profile, data.problems)
-    policy, tokenizer = load_policy(cfg.path("policy_dir"), device, cfg.dtype)
-    task = MathTask(tokenizer, solution_end_ids(policy, tokenizer), shots, cfg.max_solution_tokens)
-    prm = None
-    if cfg.prm_dir:
-        prm = load_prm(
-            cfg.path("prm_dir"), cfg.prm_style, policy_tokenizer=tokenizer,
-            step_tag=cfg.step_tag, good=cfg.good_token, bad=cfg.bad_token,
-            device=device, dtype=cfg.dtype,
-        )  # fmt: skip
-    return RealRun(policy, tokenizer, task, prm, splits, data.skipped)
+    shots, splits, skipped = real_problems(profile)
+    policy, tokenizer = load_policy(profile.real.path("policy_dir"), device, profile.real.dtype)
+    task = real_task(profile, shots, tokenizer)
+    return RealRun(policy, tokenizer, task, real_prm(profile, tokenizer, device), splits, skipped)

@@ -71,14 +71,15 @@ def random_orders(bank: int, trials: int, rng: np.random.Generator) -> np.ndarra
 
 def subset_accuracy(
     answers: np.ndarray,
-    target: int,
+    target: int | Sequence[int],
     scores: Mapping[str, np.ndarray],
     ns: Sequence[int],
     order: np.ndarray,
 ) -> dict[tuple[str, str, int], float]:
     """Expected accuracy of every rule at every budget N for one question.
 
-    `answers` holds the bank's answers (-1 where none parsed), `scores` one score array per
+    `answers` holds the bank's answer ids (-1 where none parsed), `target` the correct answer
+    or the ids of every answer graded correct (`SampleBank.correct_answers`), `scores` one score array per
     verifier, `order` the random orders from `random_orders`; budget N selects from the
     first N samples of each order (a subset without replacement). Returns
     {(rule, verifier, N): mean accuracy over orders}, with verifier "none" for majority.
@@ -98,7 +99,7 @@ def subset_accuracy(
     # position of each class's first appearance in each trial (bank if absent): the tie-break
     positions = np.where(onehot > 0, np.arange(bank)[None, :, None], bank)
     first = positions.min(axis=1)  # (trials, classes)
-    correct_class = classes == target
+    correct_class = np.isin(classes, target)
 
     def vote(weights: np.ndarray) -> dict[int, float]:
         cum = np.cumsum(onehot * weights[order][..., None], axis=1)
@@ -121,13 +122,13 @@ def subset_accuracy(
             pick = ranked[:, :n].argmax(axis=1)  # first maximum = earliest sample
             ok = np.isfinite(ranked[np.arange(trials), pick])
             chosen = answers[order[np.arange(trials), pick]]
-            result[("best_of_n", name, n)] = float((ok & (chosen == target)).mean())
+            result[("best_of_n", name, n)] = float((ok & np.isin(chosen, target)).mean())
     return result
 
 
 def selection_curves(
     answers: np.ndarray,
-    targets: Sequence[int],
+    targets: Sequence[int | Sequence[int]],
     scores: Mapping[str, np.ndarray],
     ns: Sequence[int],
     trials: int,

@@ -3,6 +3,10 @@
 Each stage is keyed by exactly the profile fields it depends on, so a re-run with nothing
 changed returns in seconds and a changed knob rebuilds only what it touches. A stage that
 needs the output of an earlier notebook says which notebook to run when it is missing.
+
+The `real` profile runs the stages of notebooks 03-06 on your policy directory and
+MATH-style problems: its keys hold the policy's (and an external PRM's) directory identity
+and a hash of the problem file instead of the modgraph task and model ladder.
 """
 
 from __future__ import annotations
@@ -18,14 +22,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from safetensors.numpy import load_file, save_file
+from transformers import AutoConfig
 
 from . import cache
 from .bank import SampleBank, draw_bank
-from .config import Profile
+from .config import ModelSpec, Profile
 from .models.evaluate import greedy_pass_at_1, role_losses
+from .models.hub import load_policy as load_hub_policy
 from .models.ladder import load_model
 from .models.pretrain import checkpoint_name, corpus_loss, pretrain, read_metrics
 from .ragged import pack, unpack
+from .real import real_prm, real_problems, real_task
 from .revisions import (
     ChainBank,
     RevisionExample,
@@ -37,20 +44,22 @@ from .revisions import (
     study_splits,
 )
 from .search import method_arguments, tree_search
+from .tasks.base import Task
 from .tasks.modgraph import (
     Problem,
     Splits,
     build_corpus,
-    decode,
-    encode,
     make_splits,
     problem_from_dict,
     problem_to_dict,
 )
 from .tasks.modgraph.splits import SPLIT_NAMES
+from .tasks.modgraph.task import ModgraphTask
 from .verifiers import (
+    KINDS,
     LabelledSolution,
     aggregate,
+    as_scorer,
     init_verifier,
     load_verifier,
     model_policy,
@@ -99,6 +108,13 @@ def _require(kind: str, inputs, version: int, notebook: str) -> Path:
 
 
 def _splits_inputs(profile: Profile) -> dict:
+    if profile.is_real:
+        return {
+            "problems": cache.file_digest(profile.real.path("problems_path")),
+            "shots": profile.real.shots,
+            "splits": asdict(profile.splits),
+            "seed": profile.seed,
+        }
     return {"task": asdict(profile.task), "splits": asdict(profile.splits), "seed": profile.seed}
 
 
@@ -117,6 +133,9 @@ def build_splits(profile: Profile) -> Splits:
 
 
 def load_splits(profile: Profile) -> Splits:
+    if profile.is_real:  # read from the problem file (no validation split)
+        _, splits, _ = real_problems(profile)
+        return Splits(validation=(), **splits)
     path = _require("splits", _splits_inputs(profile), SPLITS_VERSION, "01_data_prep")
     data = json.loads((path / "splits.json").read_text())
     return Splits(**{name: tuple(problem_from_dict(d) for d in data[name]) for name in SPLIT_NAMES})
@@ -258,16 +277,47 @@ def training_history(profile: Profile) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def base_policy_dir(profile: Profile) -> Path:
-    """The base model's final checkpoint: the policy that is sampled and that verifiers start from."""
+    """The policy that is sampled and that verifiers start from: the base model's final
+    checkpoint, or `real.policy_dir`."""
+    if profile.is_real:
+        return profile.real.path("policy_dir")
     return model_run(profile, profile.base_model) / checkpoint_name(1.0)
 
 
+def load_policy(profile: Profile, device: str):
+    """The base policy's model on `device` (a real policy in `real.dtype`)."""
+    if profile.is_real:
+        return load_hub_policy(base_policy_dir(profile), device, profile.real.dtype)[0]
+    return load_model(base_policy_dir(profile), device)
+
+
+_REAL_TASKS: dict[str, Task] = {}  # tokenizer and newline ids, loaded once per process
+
+
+def task_of(profile: Profile) -> Task:
+    """The task the profile's problems are posed in: modgraph, or MATH-style problems over
+    the real policy's tokenizer (its prompts show the problem file's first `real.shots`)."""
+    if not profile.is_real:
+        return ModgraphTask()
+    key = cache.artifact_key("task", {**_splits_inputs(profile), "real": asdict(profile.real)})
+    if key not in _REAL_TASKS:
+        shots, _, _ = real_problems(profile)
+        _REAL_TASKS[key] = real_task(profile, shots)
+    return _REAL_TASKS[key]
+
+
 def _policy_inputs(profile: Profile) -> dict:
+    if profile.is_real:
+        r = profile.real
+        policy = {
+            "directory": cache.directory_identity(base_policy_dir(profile)),
+            "dtype": r.dtype,
+            "max_solution_tokens": r.max_solution_tokens,
+        }
+    else:
+        policy = _pretrain_inputs(profile, profile.base_model)
     # the sampler's batch size is an input: the same seed gives the same samples per batch size
-    return {
-        "policy": _pretrain_inputs(profile, profile.base_model),
-        "sample_batch_size": profile.eval.batch_size,
-    }
+    return {"policy": policy, "sample_batch_size": profile.eval.batch_size}
 
 
 def _labels_inputs(profile: Profile) -> dict:
@@ -293,8 +343,9 @@ def prm_labels(profile: Profile, device: str) -> tuple[list[LabelledSolution], d
     v = profile.verifier
 
     def build(work: Path) -> None:
-        model = load_model(base_policy_dir(profile), device)
-        policy = model_policy(model, v.temperature, profile.eval.batch_size)
+        task = task_of(profile)
+        model = load_policy(profile, device)
+        policy = model_policy(model, v.temperature, profile.eval.batch_size, task=task)
 
         def chunk(k: int, start: int, stop: int, tmp: Path) -> None:
             labelled, stats = rollout_labels(
@@ -303,6 +354,7 @@ def prm_labels(profile: Profile, device: str) -> tuple[list[LabelledSolution], d
                 v.samples_per_problem,
                 v.rollouts_per_step,
                 seed=profile.seed + 2 * k,
+                task=task,
             )
             rows = [
                 dataclasses.replace(sol, problem_index=sol.problem_index + start).to_dict()
@@ -318,7 +370,24 @@ def prm_labels(profile: Profile, device: str) -> tuple[list[LabelledSolution], d
     return labelled, _sum_stats([part["stats"] for part in parts])
 
 
+def _external_prm(profile: Profile) -> bool:
+    """Whether the PRM is `real.prm_dir` rather than trained in notebook 03."""
+    return profile.is_real and bool(profile.real.prm_dir)
+
+
+def trained_verifiers(profile: Profile) -> tuple[str, ...]:
+    """The verifiers notebook 03 trains: PRM and ORM, or the ORM only next to an external PRM."""
+    return ("orm",) if _external_prm(profile) else KINDS
+
+
 def _verifier_inputs(profile: Profile, kind: str) -> dict:
+    if kind == "prm" and _external_prm(profile):
+        r = profile.real
+        return {
+            "directory": cache.directory_identity(r.path("prm_dir")),
+            **{k: getattr(r, k) for k in ("prm_style", "step_tag", "good_token", "bad_token")},
+            "dtype": r.dtype,
+        }
     return {
         "labels": _labels_inputs(profile),
         "kind": kind,
@@ -338,10 +407,14 @@ def train_verifier_model(profile: Profile, kind: str, device: str) -> Path:
     """Train the PRM or ORM from the base policy's checkpoint; the artifact holds `model/` and
     `history.json` (loss per epoch, and the held-out loss of always predicting the mean label)."""
 
+    if kind not in trained_verifiers(profile):
+        raise ValueError(f"the {kind} is given (real.prm_dir), not trained here")
+
     def build(work: Path) -> None:
         labelled, _ = prm_labels(profile, device)
         problems = load_splits(profile).prm_train
-        items = training_items(labelled, encode([p.prompt_text() for p in problems]), kind)
+        task = task_of(profile)
+        items = training_items(labelled, [task.prompt_ids(p) for p in problems], kind)
         questions = [sol.problem_index for sol in labelled]
         _fit_verifier(
             profile, work, items, questions, len(problems), base_policy_dir(profile), kind, device
@@ -387,6 +460,14 @@ def _fit_verifier(
     )
 
 
+def verifier_scorer(profile: Profile, kind: str, device: str):
+    """A verifier of notebook 03 as a step scorer (trained first if needed), or the PRM of
+    `real.prm_dir`."""
+    if kind == "prm" and _external_prm(profile):
+        return real_prm(profile, task_of(profile).tokenizer, device)
+    return as_scorer(load_verifier(train_verifier_model(profile, kind, device) / "model", device))
+
+
 def verifier_history(profile: Profile, kind: str) -> dict:
     path = _require("verifier", _verifier_inputs(profile, kind), VERIFIER_VERSION, "03_verifiers")
     return json.loads((path / "history.json").read_text())
@@ -406,17 +487,28 @@ def sample_bank(profile: Profile, device: str) -> SampleBank:
     problems = load_splits(profile).test
 
     def build(work: Path) -> None:
-        model = load_model(base_policy_dir(profile), device)
-        policy = model_policy(model, profile.bank.temperature, profile.eval.batch_size)
+        task = task_of(profile)
+        model = load_policy(profile, device)
+        policy = model_policy(model, profile.bank.temperature, profile.eval.batch_size, task=task)
 
         def chunk(k: int, start: int, stop: int, tmp: Path) -> None:
-            bank = draw_bank(policy, problems[start:stop], profile.bank.samples, profile.seed + k)
-            bank.save(tmp)
+            seed = profile.seed + k
+            draw_bank(policy, problems[start:stop], profile.bank.samples, seed, task).save(tmp)
 
         cache.build_in_chunks(work, len(problems), BANK_CHUNK, "bank", chunk)
 
     path = cache.artifact("bank", _bank_inputs(profile), build, BANK_VERSION)
     return SampleBank.concatenate([SampleBank.load(f) for f in sorted(path.glob("bank-*"))])
+
+
+def _bank_items(profile: Profile, problems: Sequence, bank: SampleBank) -> list:
+    """Verifier items reading every step end of every bank solution, problem-major."""
+    task = task_of(profile)
+    return [
+        it
+        for i, problem in enumerate(problems)
+        for it in scoring_items(task.prompt_ids(problem), bank.solutions(i), task)
+    ]
 
 
 def bank_scores(profile: Profile, kind: str, device: str) -> list[np.ndarray]:
@@ -425,14 +517,8 @@ def bank_scores(profile: Profile, kind: str, device: str) -> list[np.ndarray]:
 
     def build(work: Path) -> None:
         bank = sample_bank(profile, device)
-        verifier_dir = train_verifier_model(profile, kind, device) / "model"
-        model = load_verifier(verifier_dir, device)
-        prompts = encode([p.prompt_text() for p in problems])
-        items = [
-            it
-            for i, prompt in enumerate(prompts)
-            for it in scoring_items(prompt, bank.solutions(i))
-        ]
+        model = verifier_scorer(profile, kind, device)
+        items = _bank_items(profile, problems, bank)
         flat, offsets = pack(score_steps(model, items, profile.eval.batch_size), np.float32)
         save_file({"scores": flat, "offsets": offsets}, str(work / "scores.safetensors"))
 
@@ -450,12 +536,12 @@ def search_results(profile: Profile, method: str, budget: int, device: str) -> p
     args = method_arguments(method, budget)
 
     def compute() -> list[dict]:
-        policy = load_model(base_policy_dir(profile), device)
-        prm = load_verifier(train_verifier_model(profile, "prm", device) / "model", device)
+        policy = load_policy(profile, device)
+        prm = verifier_scorer(profile, "prm", device)
         cfg = profile.search
         started = time.perf_counter()
         results = tree_search(
-            policy, prm, load_splits(profile).test, budget, **args,
+            policy, prm, load_splits(profile).test, budget, **args, task=task_of(profile),
             temperature=profile.bank.temperature, max_rounds=cfg.max_rounds,
             step_tokens=cfg.step_tokens, max_rows=cfg.max_rows, seed=profile.seed,
         )  # fmt: skip
@@ -463,7 +549,7 @@ def search_results(profile: Profile, method: str, budget: int, device: str) -> p
         return [
             {
                 "problem": i,
-                "answer": r.answer,
+                "answer": _plain(r.answer),
                 "correct": r.correct,
                 "chosen_valid": r.chosen_valid,
                 "chosen_score": r.chosen_score,
@@ -487,6 +573,11 @@ def search_results(profile: Profile, method: str, budget: int, device: str) -> p
     return frame.assign(method=method, budget=budget)
 
 
+def _plain(answer):
+    """An answer for JSON: a modgraph residue as it is, a parsed MATH answer as its LaTeX."""
+    return answer if answer is None or isinstance(answer, int) else str(answer)
+
+
 # --- revisions (notebook 05) ----------------------------------------------------------
 
 
@@ -508,17 +599,20 @@ def revision_data(profile: Profile, device: str) -> dict:
     r = profile.revisions
 
     def compute() -> dict:
-        model = load_model(base_policy_dir(profile), device)
+        task = task_of(profile)
+        model = load_policy(profile, device)
         attempts = draw_bank(
-            model_policy(model, r.temperature, profile.eval.batch_size),
-            problems, r.samples_per_problem, profile.seed,
+            model_policy(model, r.temperature, profile.eval.batch_size, task=task),
+            problems, r.samples_per_problem, profile.seed, task,
         )  # fmt: skip
         held = heldout_questions(len(problems), r.holdout_frac, profile.seed)
         rng = random.Random(profile.seed)
         data = {"train": [], "holdout": []}
         for i in range(len(problems)):
             parsed = attempts.answers[i] >= 0  # attempts without an answer are dropped
-            texts = [decode(t) for t, ok in zip(attempts.solutions(i), parsed, strict=True) if ok]
+            texts = [
+                task.text(t) for t, ok in zip(attempts.solutions(i), parsed, strict=True) if ok
+            ]
             correct = attempts.correct[i][parsed].tolist()
             for e in revision_examples(i, texts, correct, rng):
                 data["holdout" if i in held else "train"].append(dataclasses.asdict(e))
@@ -553,8 +647,9 @@ def train_revision_model(profile: Profile, device: str) -> Path:
     def build(work: Path) -> None:
         data = revision_data(profile, device)
         problems = load_splits(profile).revision_train
-        train = revision_corpus(data["train"], problems, r.epochs)
-        holdout = revision_corpus(data["holdout"], problems, 1)
+        task = task_of(profile)
+        train = revision_corpus(data["train"], problems, r.epochs, task)
+        holdout = revision_corpus(data["holdout"], problems, 1, task)
         cfg = dataclasses.replace(
             profile.train,
             tokens=int(train["offsets"][-1]),
@@ -562,16 +657,26 @@ def train_revision_model(profile: Profile, device: str) -> Path:
             checkpoints=r.checkpoints,
             eval_points=len(r.checkpoints),
         )
-        spec = dataclasses.replace(profile.model(profile.base_model), lr=r.lr)
+        spec = dataclasses.replace(_base_spec(profile), lr=r.lr)
         pretrain(
             spec, cfg, train, work, profile.seed, device,
-            evaluate=lambda model: {"holdout_loss": corpus_loss(model, holdout)},
-            init_from=base_policy_dir(profile),
+            evaluate=lambda model: {"holdout_loss": corpus_loss(model, holdout, pad_id=task.pad_id)},
+            init_from=base_policy_dir(profile), tokenizer=task.tokenizer, pad_id=task.pad_id,
         )  # fmt: skip
 
     return cache.artifact(
         "revision_model", _revision_model_inputs(profile), build, REVISION_MODEL_VERSION
     )
+
+
+def _base_spec(profile: Profile) -> ModelSpec:
+    """The base policy's shape (for the FLOPs count of finetuning): a ladder entry, or read
+    from the real policy's config."""
+    if not profile.is_real:
+        return profile.model(profile.base_model)
+    c = AutoConfig.from_pretrained(base_policy_dir(profile))
+    size = (c.hidden_size, c.num_hidden_layers, c.num_attention_heads, c.intermediate_size)
+    return ModelSpec("policy", *size)
 
 
 def revision_checkpoint(profile: Profile, device: str) -> tuple[Path, dict]:
@@ -631,11 +736,14 @@ def revision_chains(profile: Profile, which: str, device: str) -> ChainBank:
     def build(work: Path) -> None:
         checkpoint, _ = revision_checkpoint(profile, device)
         model = load_model(checkpoint, device)
-        policy = model_policy(model, profile.revisions.temperature, c.batch_size, progress=False)
+        task = task_of(profile)
+        temperature = profile.revisions.temperature
+        policy = model_policy(model, temperature, c.batch_size, progress=False, task=task)
 
         def chunk(k: int, start: int, stop: int, tmp: Path) -> None:
             seed = profile.seed + 1000 * k
-            draw_chains(policy, problems[start:stop], c.chains, c.length, seed).save(tmp)
+            chains = draw_chains(policy, problems[start:stop], c.chains, c.length, seed, task=task)
+            chains.save(tmp)
 
         cache.build_in_chunks(work, len(problems), CHAIN_CHUNK, "chains", chunk)
 
@@ -660,7 +768,7 @@ def train_revision_verifier(profile: Profile, history: bool, device: str) -> Pat
     def build(work: Path) -> None:
         problems = chain_problems(profile, "orm")
         chains = revision_chains(profile, "orm", device)
-        items = attempt_items(problems, chains, history)
+        items = attempt_items(problems, chains, history, task_of(profile))
         keep = np.flatnonzero(chains.attempts.answers.reshape(-1) >= 0)
         questions = np.repeat(np.arange(len(problems)), chains.attempts.samples)[keep]
         checkpoint, _ = revision_checkpoint(profile, device)
@@ -687,11 +795,9 @@ def revision_verifier_history(profile: Profile, history: bool, device: str) -> d
 def _prm_last_scores(
     profile: Profile, problems: Sequence[Problem], bank: SampleBank, device: str
 ) -> np.ndarray:
-    """[problem, sample] last step score of the base PRM on a bank of solutions."""
-    prm = load_verifier(train_verifier_model(profile, "prm", device) / "model", device)
-    prompts = encode([p.prompt_text() for p in problems])
-    items = [it for i, pr in enumerate(prompts) for it in scoring_items(pr, bank.solutions(i))]
-    scores = score_steps(prm, items, profile.eval.batch_size)
+    """[problem, sample] last step score of the PRM on a bank of solutions."""
+    items = _bank_items(profile, problems, bank)
+    scores = score_steps(verifier_scorer(profile, "prm", device), items, profile.eval.batch_size)
     return np.array([aggregate(s, "last") for s in scores], dtype=np.float32).reshape(
         bank.answers.shape
     )
@@ -716,12 +822,13 @@ def chain_scores(profile: Profile, scorer: str, device: str) -> np.ndarray:
     def build(work: Path) -> None:
         problems = chain_problems(profile, "test")
         chains = revision_chains(profile, "test", device)
+        task = task_of(profile)
         if scorer == "base PRM":
             scores = _prm_last_scores(profile, problems, chains.attempts, device)
         else:
             verifier = train_revision_verifier(profile, history, device) / "model"
             model = load_verifier(verifier, device)
-            items = attempt_items(problems, chains, history)
+            items = attempt_items(problems, chains, history, task)
             scores = [float(s[-1]) for s in score_steps(model, items, profile.eval.batch_size)]
         grid = np.array(scores, dtype=np.float32).reshape(chains.shape)
         save_file({"scores": grid}, str(work / "scores.safetensors"))
@@ -742,7 +849,7 @@ def revision_outcomes(profile: Profile, device: str) -> pd.DataFrame:
         chains = revision_chains(profile, "test", device)
         scores = {name: chain_scores(profile, name, device) for name in CHAIN_SCORERS}
         splits = study_splits(c.chains, c.length, c.budgets)
-        targets = [p.answer for p in chain_problems(profile, "test")]
+        targets = chains.attempts.correct_answers()
         frame = split_outcomes(chains.answers, scores, targets, splits, c.trials, profile.seed)
         return frame.to_dict(orient="records")
 

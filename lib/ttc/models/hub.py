@@ -15,7 +15,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
-from transformers import AutoModelForCausalLM, AutoModelForTokenClassification, AutoTokenizer
+from transformers import (
+    AutoConfig,
+    AutoModelForCausalLM,
+    AutoModelForTokenClassification,
+    AutoTokenizer,
+    GenerationConfig,
+)
 
 from ..config import MODEL_DTYPES, PRM_STYLES
 from ..verifiers.scorers import ScalarHeadScorer, StepScorer, StepTagScorer
@@ -66,10 +72,20 @@ def load_policy(directory: str | Path, device: str = "cpu", dtype: str = "auto")
     )
 
 
-def solution_end_ids(model, tokenizer) -> tuple[int, ...]:
+def generation_config(directory: str | Path) -> GenerationConfig:
+    """A model directory's generation config without loading its weights: its
+    generation_config.json, else the one transformers derives from config.json."""
+    path = model_dir(directory, "policy")
+    try:
+        return GenerationConfig.from_pretrained(path)
+    except OSError:
+        return GenerationConfig.from_model_config(AutoConfig.from_pretrained(path))
+
+
+def solution_end_ids(config: GenerationConfig, tokenizer) -> tuple[int, ...]:
     """Tokens that end a solution: the tokenizer's end-of-sequence token and those of the
     model's generation config (instruct models often list several)."""
-    configured = getattr(model.generation_config, "eos_token_id", None)
+    configured = getattr(config, "eos_token_id", None)
     ids = {tokenizer.eos_token_id, *(configured if isinstance(configured, list) else [configured])}
     ids.discard(None)
     if not ids:

@@ -65,10 +65,12 @@ def token_losses(model, ids: torch.Tensor, attention: torch.Tensor) -> torch.Ten
 
 
 @torch.inference_mode()
-def corpus_loss(model, corpus: dict[str, np.ndarray], batch_size: int = 64) -> float:
+def corpus_loss(
+    model, corpus: dict[str, np.ndarray], batch_size: int = 64, pad_id: int | None = None
+) -> float:
     """Mean next-token loss over the solution (target) tokens of a whole corpus."""
     device = next(model.parameters()).device
-    pad = build_tokenizer().pad_token_id
+    pad = build_tokenizer().pad_token_id if pad_id is None else pad_id
     total, count = 0.0, 0
     for b0 in range(0, len(corpus["prompt_lens"]), batch_size):
         rows = np.arange(b0, min(b0 + batch_size, len(corpus["prompt_lens"])))
@@ -97,16 +99,21 @@ def pretrain(
     evaluate=None,
     progress: bool = True,
     init_from: Path | None = None,
+    tokenizer=None,
+    pad_id: int | None = None,
 ) -> dict:
     """Train `spec` on `corpus` into `workdir`, resuming from `workdir/resume.pt` if present.
 
     `evaluate(model) -> dict` is called at `cfg.eval_points` evenly spaced points (and at the
     end) to record validation metrics over training. `init_from` (a checkpoint directory)
     turns pretraining into finetuning: the run starts from those weights, at `spec.lr`.
+    `tokenizer` (modgraph's by default) is saved with each checkpoint and sizes the vocabulary
+    for FLOPs; batches are padded with `pad_id` (the tokenizer's pad token by default).
     Returns (and writes) `metrics.json`.
     """
     workdir = Path(workdir)
-    tok = build_tokenizer()
+    tok = tokenizer or build_tokenizer()
+    pad_id = tok.pad_token_id if pad_id is None else pad_id
     model = (build_model(spec, seed) if init_from is None else load_model(init_from)).to(device)
     decay = [p for p in model.parameters() if p.dim() >= 2]  # matrices; norms are not decayed
     no_decay = [p for p in model.parameters() if p.dim() < 2]
@@ -154,7 +161,7 @@ def pretrain(
     )
     for step in range(state["step"], total_steps):
         rows = batches[step]
-        ids, attention, target = (t.to(device) for t in collate(corpus, rows, tok.pad_token_id))
+        ids, attention, target = (t.to(device) for t in collate(corpus, rows, pad_id))
         for group in optim.param_groups:
             group["lr"] = lr_at(step, total_steps, spec.lr, cfg)
         with runtime.autocast(device):

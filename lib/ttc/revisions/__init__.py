@@ -13,7 +13,7 @@ from .data import (
     RevisionExample,
     revision_corpus,
     revision_examples,
-    revision_prompt,
+    revision_prompt_ids,
 )
 from .measures import (
     coverage_at_step,
@@ -41,7 +41,7 @@ __all__ = [
     "ratio_grid",
     "revision_corpus",
     "revision_examples",
-    "revision_prompt",
+    "revision_prompt_ids",
     "split_outcomes",
     "study_splits",
 ]

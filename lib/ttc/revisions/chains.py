@@ -1,7 +1,7 @@
 """Revision chains: budgets split between sequential and parallel, and hierarchical
 selection over chains. A budget N is spent as p parallel chains of s sequential attempts,
 s x p = N, on the ratio grid of the paper's ICLR table 1; each attempt sees the most recent
-earlier attempts of its chain (`revision_prompt`).
+earlier attempts of its chain (`revision_prompt_ids`).
 """
 
 from __future__ import annotations

@@ -6,9 +6,10 @@ them, the one the model sees right before revising, is the incorrect attempt clo
 the target by character edit distance (rapidfuzz's Levenshtein); the others are drawn at
 random from the remaining incorrect attempts. Only the target is trained on.
 
-A revision prompt is the question followed by earlier attempts, each closed by `<att>`,
-keeping only the `MAX_CONTEXT` most recent (the paper's 4), so chains can run longer than
-the context the model was trained with.
+A revision prompt is the question followed by earlier attempts in the task's format
+(`Task.revision_prompt_ids`: on modgraph each closed by `<att>`, on MATH-style data as
+"Attempt k:" blocks), keeping only the `MAX_CONTEXT` most recent (the paper's 4), so
+chains can run longer than the context the model was trained with.
 """
 
 from __future__ import annotations
@@ -21,19 +22,18 @@ import numpy as np
 from rapidfuzz.distance import Levenshtein
 
 from ..ragged import pack
-from ..tasks.modgraph import Problem, encode
-from ..tasks.modgraph.tokenizer import ATT, EOS
+from ..tasks.base import Task
+from ..tasks.modgraph.task import ModgraphTask
 
 MAX_CONTEXT = 4  # attempts kept in context, in training and in chains alike
 
 
-def revision_prompt(
-    problem: Problem, attempts: Sequence[str], max_context: int = MAX_CONTEXT
-) -> str:
-    """The question, then the most recent attempts (their `<eos>` replaced by `<att>`)."""
-    recent = list(attempts)[-max_context:] if max_context else []
-    shown = [a.removesuffix(EOS).strip() + f" {ATT}" for a in recent]
-    return " ".join([problem.prompt_text(), *shown])
+def revision_prompt_ids(
+    problem, attempts: Sequence[str], task: Task | None = None, max_context: int = MAX_CONTEXT
+) -> list[int]:
+    """The prompt for a new attempt: the question, then the most recent earlier attempts."""
+    task = task or ModgraphTask()
+    return task.revision_prompt_ids(problem, list(attempts)[-max_context:] if max_context else [])
 
 
 @dataclass(frozen=True)
@@ -68,15 +68,16 @@ def revision_examples(
 
 
 def revision_corpus(
-    examples: Sequence[RevisionExample], problems: Sequence[Problem], epochs: int
+    examples: Sequence[RevisionExample], problems: Sequence, epochs: int, task: Task | None = None
 ) -> dict[str, np.ndarray]:
     """The examples in the pretraining corpus format (the loss covers the target only),
     repeated `epochs` times (the training loop shuffles)."""
     if not examples:
         raise ValueError("no revision examples: no attempt at these questions was correct")
-    prompts = encode([revision_prompt(problems[e.problem_index], e.context) for e in examples])
-    targets = encode([e.target for e in examples])
+    task = task or ModgraphTask()
+    prompts = [revision_prompt_ids(problems[e.problem_index], e.context, task) for e in examples]
+    targets = [task.solution_ids(e.target) for e in examples]
     seqs = [p + t for p, t in zip(prompts, targets, strict=True)] * epochs
-    flat, offsets = pack(seqs, np.uint8)
+    flat, offsets = pack(seqs, np.int32)
     prompt_lens = np.array([len(p) for p in prompts] * epochs, dtype=np.int64)
     return {"ids": flat, "offsets": offsets, "prompt_lens": prompt_lens}

@@ -76,7 +76,7 @@ def elimination_coverage(
 def split_outcomes(
     answers: np.ndarray,
     scores: Mapping[str, np.ndarray],
-    targets: Sequence[int],
+    targets: Sequence[Sequence[int]],
     splits: Sequence[tuple[int, int]],
     trials: int,
     seed: int,
@@ -84,23 +84,25 @@ def split_outcomes(
 ) -> pd.DataFrame:
     """Accuracy per question of every (s, p) split: p random chains of the bank, each up to
     attempt s, answered by majority over all attempts and by hierarchical best-of-N weighted
-    under each verifier in `scores` (all [question, chain, step]); averaged over `trials`
-    random choices of chains. One row per (problem, s, p, rule)."""
+    under each verifier in `scores` (all [question, chain, step]; `targets` holds each
+    question's correct answer ids); averaged over `trials` random choices of chains. One row
+    per (problem, s, p, rule)."""
     rng = np.random.default_rng(seed)
     n_questions, n_chains, _ = answers.shape
     rows = []
     for q in tqdm(range(n_questions), desc="seq:par splits", disable=not progress, leave=False):
         shown = [[None if a < 0 else int(a) for a in chain] for chain in answers[q]]
         chain_scores = {name: s[q].tolist() for name, s in scores.items()}
+        right = set(targets[q])
         for s, p in splits:
             hits = dict.fromkeys(["majority", *scores], 0)
             for _ in range(trials):
                 picked = rng.permutation(n_chains)[:p]
                 chains = [shown[c][:s] for c in picked]
-                hits["majority"] += majority([a for chain in chains for a in chain]) == targets[q]
+                hits["majority"] += majority([a for chain in chains for a in chain]) in right
                 for name, sc in chain_scores.items():
                     chosen = hierarchical_best_of_n(chains, [sc[c][:s] for c in picked])
-                    hits[name] += chosen == targets[q]
+                    hits[name] += chosen in right
             rows += [
                 {
                     "problem": q,

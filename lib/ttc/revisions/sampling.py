@@ -2,7 +2,7 @@
 
 All chains of all questions advance together, one attempt per round, so each round is one
 batched call of the policy over distinct prompts (question plus that chain's history,
-`revision_prompt`). Attempts that stop without an answer stay in the chain as written,
+`revision_prompt_ids`). Attempts that stop without an answer stay in the chain as written,
 as they would in deployment.
 """
 
@@ -17,9 +17,10 @@ from safetensors.numpy import load_file, save_file
 from tqdm.auto import tqdm
 
 from ..bank import SampleBank, grade
-from ..tasks.modgraph import Problem, decode, encode, max_solution_tokens
+from ..tasks.base import Task, complete
+from ..tasks.modgraph.task import ModgraphTask
 from ..verifiers.rollouts import Policy
-from .data import revision_prompt
+from .data import revision_prompt_ids
 
 
 @dataclass(frozen=True)
@@ -74,31 +75,33 @@ class ChainBank:
 
 def draw_chains(
     policy: Policy,
-    problems: Sequence[Problem],
+    problems: Sequence,
     chains: int,
     length: int,
     seed: int,
     progress: bool = True,
+    task: Task | None = None,
 ) -> ChainBank:
     """`chains` revision chains of `length` attempts for every problem."""
+    task = task or ModgraphTask()
     rows = [(q, c) for q in range(len(problems)) for c in range(chains)]
     history: list[list[str]] = [[] for _ in rows]
     tokens: list[list[tuple[int, ...]]] = [[] for _ in rows]
     stopped = np.zeros((len(problems), chains, length), dtype=bool)
     context = np.zeros((len(problems), chains, length), dtype=np.int64)
-    limits = [max_solution_tokens(problems[q]) for q, _ in rows]
+    limits = [task.max_solution_tokens(problems[q]) for q, _ in rows]
     for t in tqdm(range(length), desc="revision chains", disable=not progress, leave=False):
-        prompts = encode(
-            [revision_prompt(problems[q], history[r]) for r, (q, _) in enumerate(rows)]
-        )
+        prompts = [
+            revision_prompt_ids(problems[q], history[r], task) for r, (q, _) in enumerate(rows)
+        ]
         for g in policy(prompts, 1, limits, seed + t):
             q, c = rows[g.prompt_index]
-            tokens[g.prompt_index].append(g.tokens)
-            history[g.prompt_index].append(decode(list(g.tokens)))
-            stopped[q, c, t] = g.stopped
+            attempt, stopped[q, c, t] = complete(task, g.tokens)
+            tokens[g.prompt_index].append(attempt)
+            history[g.prompt_index].append(task.text(attempt))
             context[q, c, t] = len(prompts[g.prompt_index])
     flat = tuple(t for attempts in tokens for t in attempts)  # question, chain, step order
-    answers, correct = grade(problems, flat)
-    prompt_tokens = np.array([len(p) for p in encode([p.prompt_text() for p in problems])])
+    answers, correct = grade(problems, flat, task)
+    prompt_tokens = np.array([len(task.prompt_ids(p)) for p in problems])
     bank = SampleBank(flat, answers, correct, stopped.reshape(len(problems), -1), prompt_tokens)
     return ChainBank(bank, length, context)

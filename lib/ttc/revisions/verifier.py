@@ -12,29 +12,31 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..tasks.modgraph import Problem, decode, encode
+from ..tasks.base import Task
+from ..tasks.modgraph.task import ModgraphTask
 from ..verifiers.model import ScoredSequence
-from .data import revision_prompt
+from .data import revision_prompt_ids
 from .sampling import ChainBank
 
 
 def attempt_items(
-    problems: Sequence[Problem], chains: ChainBank, history: bool
+    problems: Sequence, chains: ChainBank, history: bool, task: Task | None = None
 ) -> list[ScoredSequence]:
     """One item per attempt, in the bank's order, reading the attempt's last token and
-    carrying its exact correctness as the target."""
+    carrying its correctness as the target."""
+    task = task or ModgraphTask()
     n_questions, n_chains, length = chains.shape
     prompts, solutions, targets = [], [], []
     for q in range(n_questions):
         for c in range(n_chains):
             attempts = chains.chain(q, c)
-            texts = [decode(list(a)) for a in attempts]
+            texts = [task.text(a) for a in attempts]
             for t, attempt in enumerate(attempts):
                 shown = texts[:t] if history else []
-                prompts.append(revision_prompt(problems[q], shown))
+                prompts.append(revision_prompt_ids(problems[q], shown, task))
                 solutions.append(attempt)
                 targets.append(float(chains.correct[q, c, t]))
     return [
         ScoredSequence(tuple(p) + tuple(s), (len(p) + len(s) - 1,), (y,))
-        for p, s, y in zip(encode(prompts), solutions, targets, strict=True)
+        for p, s, y in zip(prompts, solutions, targets, strict=True)
     ]

@@ -12,18 +12,19 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..bank import SampleBank
-from ..tasks.modgraph import Problem
+from ..tasks.base import Task
 from .tree import Cost, SearchResult, choose
 
 
 def best_of_n_from_bank(
     bank: SampleBank,
     scores: np.ndarray,
-    problems: Sequence[Problem],
+    problems: Sequence,
     budget: int,
     policy_params: int,
     prm_params: int,
     seed: int = 0,
+    task: Task | None = None,
 ) -> list[SearchResult]:
     """One random subset of `budget` bank samples per question; `scores` is [question, sample]."""
     if budget > bank.samples:
@@ -43,7 +44,7 @@ def best_of_n_from_bank(
             verifier_tokens=budget * prompt + generated,
         )
         cost.charge_flops(policy_params, prm_params)
-        result = choose(problem, pool)
+        result = choose(problem, pool, task)
         result.cost = cost
         results.append(result)
     return results

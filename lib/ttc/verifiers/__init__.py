@@ -12,7 +12,7 @@ from .model import (
     train_verifier,
     training_items,
 )
-from .rollouts import LabelledSolution, Policy, model_policy, rollout_labels, step_ends
+from .rollouts import LabelledSolution, Policy, model_policy, rollout_labels
 from .scorers import ScalarHeadScorer, StepScorer, StepTagScorer, as_scorer, score_steps
 
 __all__ = [
@@ -33,7 +33,6 @@ __all__ = [
     "rollout_labels",
     "score_steps",
     "scoring_items",
-    "step_ends",
     "train_verifier",
     "training_items",
 ]

@@ -4,7 +4,8 @@ The checker is the gold reward: a prefix is valid when all its steps are, an ans
 when the answer is right. A PRM predicts reward-to-go, not validity, so two yardsticks are
 used: ranking (AUROC of the score against gold validity, where a good PRM puts invalid
 prefixes low) and calibration (the score against the sample's own final correctness, an
-unbiased single-rollout estimate of the value the PRM is trained to predict).
+unbiased single-rollout estimate of the value the PRM is trained to predict). Without an
+exact checker (MATH-style data) the `gold` columns are empty (None).
 """
 
 from __future__ import annotations
@@ -16,18 +17,20 @@ import pandas as pd
 from scipy.stats import mannwhitneyu
 
 from ..bank import SampleBank
-from ..tasks.modgraph import Problem, decode
+from ..tasks.base import Task
+from ..tasks.modgraph.task import ModgraphTask
 from .model import aggregate
-from .rollouts import LabelledSolution, gold_prefix_labels
+from .rollouts import LabelledSolution
 
 
-def label_frame(labelled: Sequence[LabelledSolution], problems: Sequence[Problem]) -> pd.DataFrame:
+def label_frame(labelled: Sequence[LabelledSolution], problems: Sequence) -> pd.DataFrame:
     """One row per labelled step end: level, step number, soft label and gold verdict."""
     rows = []
     for sol in labelled:
-        level = problems[sol.problem_index].n_ops
+        level = problems[sol.problem_index].level
         last = len(sol.values) - 1
-        for k, (value, gold) in enumerate(zip(sol.values, sol.gold, strict=True)):
+        golds = sol.gold or (None,) * len(sol.values)
+        for k, (value, gold) in enumerate(zip(sol.values, golds, strict=True)):
             rows.append(
                 {
                     "problem": sol.problem_index,
@@ -50,11 +53,13 @@ def answer_scores(
 
 def bank_step_frame(
     bank: SampleBank,
-    problems: Sequence[Problem],
+    problems: Sequence,
     step_scores: dict[str, Sequence[np.ndarray]],
+    task: Task | None = None,
 ) -> pd.DataFrame:
     """One row per step end of every bank sample: gold validity, the sample's correctness,
-    and each verifier's score there."""
+    and each verifier's score there (for a task with an exact step checker)."""
+    task = task or ModgraphTask()
     frames = []
     for i, problem in enumerate(problems):
         for j, tokens in enumerate(bank.solutions(i)):
@@ -62,11 +67,11 @@ def bank_step_frame(
             n_ends = len(next(iter(step_scores.values()))[flat])
             if n_ends == 0:
                 continue
-            gold = gold_prefix_labels(problem, decode(tokens), n_ends - 1)
+            gold = task.prefix_verdicts(problem, tokens, n_ends - 1)
             frames.append(
                 {
                     "problem": np.full(n_ends, i),
-                    "level": np.full(n_ends, problem.n_ops),
+                    "level": np.full(n_ends, problem.level),
                     "step": np.arange(1, n_ends + 1),
                     "is_answer": np.arange(n_ends) == n_ends - 1,
                     "gold": np.array(gold[:n_ends]),

@@ -7,10 +7,11 @@ The last label of a solution (at its `<eos>`) is its own exact correctness. Iden
 prefixes, frequent on easy problems, are rolled out once. Solutions without a parsable
 answer, or cut off before `<eos>`, are dropped, as in the paper.
 
-A step ends at each `<s>` token and the answer step at `<eos>`; those are the positions a
-verifier reads. Next to each soft label the exact step checker's verdict is kept (the
-prefix so far is all valid steps; at `<eos>`, the answer is correct), which the notebook
-uses to judge the labels and, later, the PRM.
+Steps end where the task says (`ttc.tasks.base.step_ends`; on modgraph at each `<s>`, the
+answer step at `<eos>`); those are the positions a verifier reads. Next to each soft label
+the task's exact step checker's verdict is kept where it has one (the prefix so far is all
+valid steps; at the answer, it is correct), which the notebook uses to judge the labels and,
+later, the PRM; without a checker (MATH-style data) the verdicts are empty.
 """
 
 from __future__ import annotations
@@ -22,16 +23,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..sampling import Generation, sample
-from ..tasks.modgraph import Problem, check_steps, encode, extract_answer, max_solution_tokens
-from ..tasks.modgraph.tokenizer import STEP, build_tokenizer
+from ..tasks.base import Task, complete, step_ends
+from ..tasks.modgraph.task import ModgraphTask
 
 # (prompts, samples per prompt, max new tokens per prompt, seed) -> generations
 Policy = Callable[[list[list[int]], int, list[int], int], list[Generation]]
 
 
-def model_policy(model, temperature: float, batch_size: int, progress: bool = True) -> Policy:
-    """A policy that samples `model` with the task's stop and pad tokens."""
-    tok = build_tokenizer()
+def model_policy(
+    model, temperature: float, batch_size: int, progress: bool = True, task: Task | None = None
+) -> Policy:
+    """A policy that samples `model` until the task's end of a solution, padding with its pad."""
+    task = task or ModgraphTask()
 
     def policy(prompts, n, max_new_tokens, seed):
         return sample(
@@ -40,8 +43,8 @@ def model_policy(model, temperature: float, batch_size: int, progress: bool = Tr
             n=n,
             temperature=temperature,
             max_new_tokens=max_new_tokens,
-            stop_ids=[tok.eos_token_id],
-            pad_id=tok.pad_token_id,
+            stop_ids=sorted(task.end_ids),
+            pad_id=task.pad_id,
             batch_size=batch_size,
             seed=seed,
             progress=progress,
@@ -51,36 +54,15 @@ def model_policy(model, temperature: float, batch_size: int, progress: bool = Tr
     return policy
 
 
-def step_ends(tokens: Sequence[int]) -> list[int]:
-    """Indices of the tokens that close a step: every `<s>`, and a final `<eos>`."""
-    tok = build_tokenizer()
-    step_id = tok.convert_tokens_to_ids(STEP)
-    ends = [j for j, t in enumerate(tokens) if t == step_id]
-    if tokens and tokens[-1] == tok.eos_token_id:
-        ends.append(len(tokens) - 1)
-    return ends
-
-
-def gold_prefix_labels(problem: Problem, text: str, n_steps: int) -> list[bool]:
-    """The exact checker's verdict at each `<s>` (all steps so far valid) and at `<eos>` (correct)."""
-    verdicts = check_steps(problem, text)
-    gold, ok = [], True
-    for k in range(n_steps):
-        ok = ok and k < len(verdicts) and verdicts[k].ok
-        gold.append(ok)
-    gold.append(extract_answer(text) == problem.answer)
-    return gold
-
-
 @dataclass(frozen=True)
 class LabelledSolution:
     """One sampled solution with a soft label and a gold verdict at every step end."""
 
     problem_index: int
-    tokens: tuple[int, ...]  # the solution (after `<sol>`), `<eos>` included
+    tokens: tuple[int, ...]  # the solution (on modgraph after `<sol>`, `<eos>` included)
     ends: tuple[int, ...]  # indices into `tokens` of the step ends
     values: tuple[float, ...]  # Monte Carlo reward-to-go at each step end (last: exact 0/1)
-    gold: tuple[bool, ...]  # exact checker verdict at each step end
+    gold: tuple[bool, ...]  # exact checker verdict at each step end; empty without a checker
 
     @property
     def correct(self) -> bool:
@@ -107,34 +89,36 @@ class LabelledSolution:
 
 
 def rollout_labels(
-    problems: Sequence[Problem],
+    problems: Sequence,
     policy: Policy,
     samples_per_problem: int,
     rollouts_per_step: int,
     seed: int = 0,
+    task: Task | None = None,
 ) -> tuple[list[LabelledSolution], dict]:
     """Sample solutions, roll out every distinct step prefix, and label each step end.
 
     Returns the labelled solutions and statistics (counts, deduplication, rollout tokens,
     wall time and rollouts per second).
     """
-    tok = build_tokenizer()
-    prompts = encode([p.prompt_text() for p in problems])
-    limits = [max_solution_tokens(p) for p in problems]
+    task = task or ModgraphTask()
+    prompts = [task.prompt_ids(p) for p in problems]
+    limits = [task.max_solution_tokens(p) for p in problems]
     t0 = time.perf_counter()
     solutions = policy(prompts, samples_per_problem, limits, seed)
     sampled_s = time.perf_counter() - t0
 
-    kept: list[tuple[Generation, list[int]]] = []
-    for g in solutions:  # finished with <eos> and a parsable answer
-        if g.stopped and extract_answer(tok.decode(list(g.tokens))) is not None:
-            kept.append((g, step_ends(g.tokens)))
+    kept: list[tuple[int, tuple[int, ...], list[int]]] = []  # (problem, solution, step ends)
+    for g in solutions:  # complete, with a parsable answer
+        tokens, done = complete(task, g.tokens)
+        if done and task.answer(tokens) is not None:
+            kept.append((g.prompt_index, tokens, step_ends(task, tokens)))
 
-    # every distinct (problem, prefix up to and including a <s>) is rolled out once
+    # every distinct (problem, prefix up to and including a step end) is rolled out once
     prefix_index: dict[tuple[int, tuple[int, ...]], int] = {}
-    for g, ends in kept:
+    for i, tokens, ends in kept:
         for end in ends[:-1]:
-            prefix_index.setdefault((g.prompt_index, tuple(g.tokens[: end + 1])), len(prefix_index))
+            prefix_index.setdefault((i, tokens[: end + 1]), len(prefix_index))
     prefixes = list(prefix_index)
     t1 = time.perf_counter()
     rollouts = policy(
@@ -146,28 +130,26 @@ def rollout_labels(
     rollout_s = time.perf_counter() - t1
     hits = np.zeros(len(prefixes))
     for r in rollouts:
-        i = prefixes[r.prompt_index][0]
-        hits[r.prompt_index] += extract_answer(tok.decode(list(r.tokens))) == problems[i].answer
+        i = prefixes[r.prompt_index][0]  # the prefix holds no answer: the rollout writes it
+        hits[r.prompt_index] += task.is_correct(problems[i], task.answer(r.tokens))
     value = hits / rollouts_per_step
 
     labelled = []
-    for g, ends in kept:
-        problem = problems[g.prompt_index]
-        text = tok.decode(list(g.tokens))
-        correct = float(extract_answer(text) == problem.answer)
-        values = [
-            value[prefix_index[(g.prompt_index, tuple(g.tokens[: e + 1]))]] for e in ends[:-1]
-        ]
+    for i, tokens, ends in kept:
+        problem = problems[i]
+        correct = float(task.is_correct(problem, task.answer(tokens)))
+        values = [value[prefix_index[(i, tokens[: e + 1])]] for e in ends[:-1]]
+        gold = task.prefix_verdicts(problem, tokens, len(ends) - 1)
         labelled.append(
             LabelledSolution(
-                g.prompt_index,
-                g.tokens,
+                i,
+                tokens,
                 tuple(ends),
                 tuple(float(v) for v in values) + (correct,),
-                tuple(gold_prefix_labels(problem, text, len(ends) - 1)),
+                () if gold is None else tuple(gold),
             )
         )
-    n_step_prefixes = sum(len(ends) - 1 for _, ends in kept)
+    n_step_prefixes = sum(len(ends) - 1 for _, _, ends in kept)
     stats = {
         "problems": len(problems),
         "samples": len(solutions),

@@ -57,6 +57,8 @@ class MathTask:
         # padding is never attended to; a tokenizer without a pad token pads with an end id
         pad = tokenizer.pad_token_id
         self.pad_id = pad if pad is not None else min(self.end_ids)
+        eos = tokenizer.eos_token_id
+        self.eos_id = eos if eos in self.end_ids else min(self.end_ids)
 
     @cached_property
     def stop_ids(self) -> tuple[int, ...]:
@@ -65,11 +67,19 @@ class MathTask:
     def prompt_ids(self, problem: MathProblem) -> list[int]:
         return prompt_ids(self.tokenizer, problem, self.shots)
 
+    def revision_prompt_ids(self, problem: MathProblem, attempts: Sequence[str]) -> list[int]:
+        return prompt_ids(self.tokenizer, problem, self.shots, attempts)
+
     def max_solution_tokens(self, problem: MathProblem) -> int:
         return self.solution_limit
 
     def text(self, solution: Sequence[int]) -> str:
         return self.tokenizer.decode(list(solution), skip_special_tokens=True)
+
+    def solution_ids(self, text: str) -> list[int]:
+        """`text` and the end-of-sequence token, which a sampled solution may lack (it can
+        end with its boxed line), so that a model trained on it learns to stop."""
+        return self.tokenizer(text, add_special_tokens=False)["input_ids"] + [self.eos_id]
 
     def finished(self, solution: Sequence[int]) -> bool:
         return solution[-1] in self.end_ids or extract_boxed(self.text(solution)) is not None
@@ -82,3 +92,6 @@ class MathTask:
 
     def is_valid(self, problem: MathProblem, solution: Sequence[int]) -> None:
         return None  # no exact step checker for free-form solutions
+
+    def prefix_verdicts(self, problem: MathProblem, solution: Sequence[int], n_steps: int) -> None:
+        return None

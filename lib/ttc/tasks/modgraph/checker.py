@@ -93,6 +93,17 @@ def check_steps(problem: Problem, text: str) -> list[StepVerdict]:
     return verdicts
 
 
+def gold_prefix_labels(problem: Problem, text: str, n_steps: int) -> list[bool]:
+    """The exact checker's verdict at each `<s>` (all steps so far valid) and at `<eos>` (correct)."""
+    verdicts = check_steps(problem, text)
+    gold, ok = [], True
+    for k in range(n_steps):
+        ok = ok and k < len(verdicts) and verdicts[k].ok
+        gold.append(ok)
+    gold.append(extract_answer(text) == problem.answer)
+    return gold
+
+
 def _check_step(problem: Problem, step: tuple[str, ...], computed: set[str]) -> StepVerdict:
     terse = problem.step_format == "terse"
     if len(step) != (TERSE_LEN if terse else VERBOSE_LEN) or step[1] != "=":

@@ -97,6 +97,11 @@ class Problem:
     def answer(self) -> int:
         return self.values[self.query]
 
+    @property
+    def level(self) -> int:
+        """The nominal difficulty, as MATH problems have one."""
+        return self.n_ops
+
     def prompt_text(self) -> str:
         body = " ; ".join(eq.text() for eq in self.equations)
         return f"<bos> {body} ; ? {self.query} <sol>"
