@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from ttc.compute_optimal import cross_validated_choice, efficiency, question_folds
+from ttc.compute_optimal import cross_validated_choice, efficiency, question_folds, saving_table
 
 
 def _outcomes(accuracy, problems, budgets=(4,)) -> pd.DataFrame:
@@ -74,3 +74,24 @@ def test_efficiency_recovers_a_known_fourfold_saving():
     # the accuracy of N = 64 is reached by the point of N = 16, which costs 20
     assert charged.loc[64, "matched_at"] == pytest.approx(20.0)
     assert charged.loc[64, "saving"] == pytest.approx(3.2)
+
+
+def test_a_saving_on_a_plateau_of_the_baseline_is_flagged():
+    def table(levels, lifts):
+        """Per-question best-of-N at N = 1, 4, 16 (a little spread over questions), and an
+        optimal curve lifted by `lifts` at those budgets."""
+        rows = [{"problem": q, "budget": n, "correct": acc + 0.01 * (q % 3), "lift": lift}
+                for q in range(40)
+                for n, acc, lift in zip((1, 4, 16), levels, lifts, strict=True)]  # fmt: skip
+        baseline = pd.DataFrame(rows)
+        optimal = baseline.assign(correct=baseline["correct"] + baseline["lift"])
+        return saving_table(baseline, optimal).set_index("budget")
+
+    # best-of-N flat from 4 to 16, the optimal curve equal to it at 4: it "matches" N = 16 at
+    # N = 4 only because best-of-N itself did
+    flat = table((0.2, 0.5, 0.5), (0.0, 0.0, 0.05))
+    assert flat.loc[16, "saving"] == pytest.approx(4.0) and abs(flat.loc[16, "rise_z"]) < 0.01
+    # best-of-N still rising from 4 to 16: the same saving is established
+    rising = table((0.2, 0.3, 0.5), (0.0, 0.2, 0.2))
+    assert rising.loc[16, "saving"] == pytest.approx(4.0)
+    assert rising.loc[16, "rise_z"] > 10

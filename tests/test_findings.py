@@ -103,23 +103,28 @@ def test_f4_records_read_the_gain_the_ends_the_best_ratio_and_the_verifiers():
     assert not flat[0]["holds"]
 
 
-def test_f5_records_take_the_largest_known_saving_per_variant():
+def test_f5_records_take_the_largest_established_saving_per_variant():
     savings = pd.DataFrame(
         [
-            ("search", "oracle", 4, 1.5, "exact"),
-            ("search", "oracle", 16, 3.2, "exact"),
-            ("search", "oracle", 64, np.nan, "not reached"),
-            ("search", "charged k=4", 4, 1.1, "at least"),
-            ("search", "charged k=4", 16, np.nan, "not reached"),
-            ("revisions", "oracle", 4, np.nan, "not reached"),
+            ("search", "oracle", 4, 1.5, "exact", 3.0),
+            ("search", "oracle", 16, 3.2, "exact", 2.5),
+            ("search", "oracle", 64, np.nan, "not reached", np.nan),
+            ("search", "predicted", 64, 5.0, "exact", 0.4),  # best-of-N on a plateau
+            ("search", "charged k=4", 4, 1.1, "at least", 3.0),
+            ("search", "charged k=4", 16, np.nan, "not reached", np.nan),
+            ("revisions", "oracle", 4, np.nan, "not reached", np.nan),
         ],
-        columns=["area", "variant", "budget", "saving", "bound"],
+        columns=["area", "variant", "budget", "saving", "bound", "rise_z"],
     )
     records = {r["id"]: r for r in findings.f5_records(savings)}
-    assert set(records) == {"F5-search-oracle", "F5-search-charged-k4", "F5-revisions-oracle"}
+    assert set(records) == {
+        "F5-search-oracle", "F5-search-predicted", "F5-search-charged-k4", "F5-revisions-oracle",
+    }  # fmt: skip
     oracle = records["F5-search-oracle"]
     assert oracle["value"]["max_saving"] == 3.2 and oracle["value"]["at_budget"] == 16
     assert oracle["holds"]
+    plateau = records["F5-search-predicted"]
+    assert plateau["value"]["max_saving"] == 5.0 and not plateau["holds"]
     assert not records["F5-search-charged-k4"]["holds"]  # 1.1x is short of 2x
     assert records["F5-revisions-oracle"]["value"]["max_saving"] is None
     assert not records["F5-revisions-oracle"]["holds"]

@@ -102,16 +102,35 @@ def saving_table(
     baseline: pd.DataFrame, optimal: pd.DataFrame, by: str | None = None, charge: int = 0
 ) -> pd.DataFrame:
     """`efficiency` of two per-question outcome tables (problem, budget, correct), overall or
-    per value of column `by`; the optimal curve is placed at budget + `charge`."""
+    per value of column `by`; the optimal curve is placed at budget + `charge`.
+
+    A saving is only meaningful where the baseline itself still gains between the matched
+    budget and N; on a plateau any curve "matches" it early. `rise_z` is the baseline's
+    paired gain from the matched budget (each question's curve interpolated on the log
+    axis, as the crossing is) up to N, in standard errors over questions.
+    """
     groups = [(None, baseline, optimal)] if by is None else [
         (g, baseline[baseline[by] == g], optimal[optimal[by] == g])
         for g in sorted(baseline[by].unique())
     ]  # fmt: skip
     frames = []
     for g, base, opt in groups:
-        b = base.groupby("budget")["correct"].mean()
+        per_question = base.pivot_table(index="problem", columns="budget", values="correct")
+        b = per_question.mean()
         o = opt.groupby("budget")["correct"].mean()
         table = efficiency(b.index.to_numpy(), b.to_numpy(), o.index.to_numpy() + charge,
                            o.to_numpy())  # fmt: skip
+        table["rise_z"] = [_rise_z(per_question, n, m) for n, m in
+                           zip(table["budget"], table["matched_at"], strict=True)]  # fmt: skip
         frames.append(table if by is None else table.assign(**{by: g}))
     return pd.concat(frames, ignore_index=True)
+
+
+def _rise_z(per_question: pd.DataFrame, budget: float, matched: float) -> float:
+    if not np.isfinite(matched) or matched >= budget:
+        return float("nan")
+    log_budgets = np.log2(per_question.columns.to_numpy(dtype=float))
+    at_match = np.array([np.interp(np.log2(matched), log_budgets, row)
+                         for row in per_question.to_numpy()])  # fmt: skip
+    gain = per_question[budget].to_numpy() - at_match
+    return float(gain.mean() / max(gain.std(ddof=1) / np.sqrt(len(gain)), 1e-12))
