@@ -2,6 +2,7 @@
 
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import FuncFormatter
 
 
 def mean_and_se(frame: pd.DataFrame, keys: list[str], column: str) -> pd.DataFrame:
@@ -10,3 +11,9 @@ def mean_and_se(frame: pd.DataFrame, keys: list[str], column: str) -> pd.DataFra
     table = frame.groupby(keys)[column].agg(["mean", "std", "size"]).reset_index()
     table["se"] = table["std"].fillna(0) / np.sqrt(table["size"])
     return table.rename(columns={"size": "questions"}).drop(columns="std")
+
+
+def log2_axis(ax) -> None:
+    """A budget axis: log base 2, ticks written as plain numbers (1, 4, 16)."""
+    ax.set_xscale("log", base=2)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))

@@ -5,12 +5,8 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
-from matplotlib.ticker import ScalarFormatter
 
-
-def _log2_axis(ax) -> None:
-    ax.set_xscale("log", base=2)
-    ax.xaxis.set_major_formatter(ScalarFormatter())
+from . import log2_axis
 
 
 def scaling_figure(curves: pd.DataFrame, savings: pd.DataFrame, title: str) -> plt.Figure:
@@ -26,8 +22,8 @@ def scaling_figure(curves: pd.DataFrame, savings: pd.DataFrame, title: str) -> p
         left.plot(rows["budget"], rows["mean"], style, marker="o", ms=4, color=palette[method],
                   label=method)  # fmt: skip
         left.fill_between(rows["budget"], rows["mean"] - rows["se"], rows["mean"] + rows["se"],
-                          color=palette[method], alpha=0.12)  # fmt: skip
-    _log2_axis(left)
+                          color=palette[method], alpha=0.07)  # fmt: skip
+    log2_axis(left)
     left.set(title=title, xlabel="generation budget N", ylabel="test accuracy")
     left.legend(fontsize=8)
     for variant, rows in savings.groupby("variant", sort=False):
@@ -42,7 +38,7 @@ def scaling_figure(curves: pd.DataFrame, savings: pd.DataFrame, title: str) -> p
         right.scatter(bound["budget"], bound["saving"], facecolors="none", edgecolors=color,
                       zorder=3)  # fmt: skip
     right.axhline(1, color="grey", lw=1, ls=":")
-    _log2_axis(right)
+    log2_axis(right)
     right.set(title="Budget saved against best-of-N weighted", xlabel="best-of-N budget N",
               ylabel="N / budget needed to match")  # fmt: skip
     right.legend(fontsize=8)

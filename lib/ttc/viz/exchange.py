@@ -9,7 +9,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
-from matplotlib.ticker import ScalarFormatter
+
+from . import log2_axis
 
 R_MARKERS = ("*", "P", "X", "D")
 
@@ -63,8 +64,7 @@ def summary_figure(
             style = "-" if method.startswith("compute-optimal") else "--"
             ax.plot(rows["budget"], rows["mean"], style, marker="o", ms=3.5, color=f"C{i}",
                     label=method)  # fmt: skip
-        ax.set_xscale("log", base=2)
-        ax.xaxis.set_major_formatter(ScalarFormatter())
+        log2_axis(ax)
         ax.set(title=title, xlabel="generation budget N", ylabel="test accuracy")
         ax.legend(fontsize=8)
     for ax, (title, table) in zip(axes[1], tables.items(), strict=True):

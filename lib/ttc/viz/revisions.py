@@ -9,10 +9,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
-from matplotlib.ticker import MaxNLocator, ScalarFormatter
+from matplotlib.ticker import MaxNLocator
 
 from ..revisions import balanced_split
-from . import mean_and_se
+from . import log2_axis, mean_and_se
 
 
 def _band(ax, x, mean, se, label, **style) -> None:
@@ -83,18 +83,13 @@ def steps_figure(
         color = "C0" if mode == "sequential" else "C1"
         _band(axes[2], rows["budget"], rows["mean"], rows["se"],
               f"{mode}, {'weighted' if rule == verifier else rule}", ls=style, color=color)  # fmt: skip
-    _log2_axis(axes[2])
+    log2_axis(axes[2])
     for ax in axes[:2]:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes[2].set(title=f"Sequential vs parallel ({verifier}, hierarchical)",
                 xlabel="generation budget N", ylabel="test accuracy")  # fmt: skip
     axes[2].legend(fontsize=8)
     return fig
-
-
-def _log2_axis(ax) -> None:
-    ax.set_xscale("log", base=2)
-    ax.xaxis.set_major_formatter(ScalarFormatter())
 
 
 def seq_par_table(outcomes: pd.DataFrame) -> pd.DataFrame:
@@ -172,7 +167,7 @@ def verifier_figure(outcomes: pd.DataFrame, rules: Sequence[str]) -> plt.Figure:
         rows = table[table["rule"] == rule].sort_values("budget")
         _band(ax, rows["budget"], rows["mean"], rows["se"], rule, color=f"C{i}",
               ls="--" if rule == "majority" else "-")  # fmt: skip
-    _log2_axis(ax)
+    log2_axis(ax)
     ax.set(title="Verifiers for revision chains (s ~ sqrt(N) sequential)",
            xlabel="generation budget N", ylabel="test accuracy")  # fmt: skip
     ax.legend(fontsize=8)
