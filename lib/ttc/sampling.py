@@ -154,10 +154,11 @@ class _LlamaDecoder:
     def select(self, rows: torch.Tensor) -> None:
         """Keep (or repeat) rows of the batch: finished rows leave, forks share a prefix."""
         # copy only the filled part of the cache; the rest is written before it is read
+        # gathered straight into the new cache's filled slots: one pass over the bytes
         k = self.k.new_empty((self.k.shape[0], len(rows), *self.k.shape[2:]))
         v = torch.empty_like(k)
-        k[:, :, :, : self.t] = self.k[:, rows, :, : self.t]
-        v[:, :, :, : self.t] = self.v[:, rows, :, : self.t]
+        torch.index_select(self.k[:, :, :, : self.t], 1, rows, out=k[:, :, :, : self.t])
+        torch.index_select(self.v[:, :, :, : self.t], 1, rows, out=v[:, :, :, : self.t])
         self.k, self.v = k, v
         self.valid, self.pos = self.valid[rows], self.pos[rows]
 
