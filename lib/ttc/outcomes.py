@@ -23,13 +23,10 @@ BANK_METHODS = {
 }
 
 
-def bank_answer_scores(profile: Profile, device: str) -> dict[str, np.ndarray]:
-    """[problem, sample] answer scores of the bank: the PRM's last step and the ORM."""
+def bank_answer_scores(profile: Profile, kind: str, device: str) -> np.ndarray:
+    """[problem, sample] answer scores of the bank: the verifier's (PRM or ORM) last step."""
     shape = stages.sample_bank(profile, device).answers.shape
-    return {
-        "prm_last": answer_scores(stages.bank_scores(profile, "prm", device), shape, "last"),
-        "orm": answer_scores(stages.bank_scores(profile, "orm", device), shape, "last"),
-    }
+    return answer_scores(stages.bank_scores(profile, kind, device), shape, "last")
 
 
 def difficulty_bins(profile: Profile, device: str) -> pd.DataFrame:
@@ -43,7 +40,7 @@ def difficulty_bins(profile: Profile, device: str) -> pd.DataFrame:
             "level": [p.level for p in test],
             "oracle_bin": oracle_bins(bank.correct, seed=profile.seed),
             "predicted_bin": predicted_bins(
-                bank_answer_scores(profile, device)["prm_last"], seed=profile.seed
+                bank_answer_scores(profile, "prm", device), seed=profile.seed
             ),
         }
     )
@@ -70,8 +67,12 @@ def search_outcomes(profile: Profile, device: str) -> pd.DataFrame:
     budgets; `generations` counts its rollouts)."""
     bank = stages.sample_bank(profile, device)
     budgets = list(profile.search.budgets)
+    scores = {
+        "prm_last": bank_answer_scores(profile, "prm", device),
+        "orm": bank_answer_scores(profile, "orm", device),
+    }
     per_problem = selection_curves(
-        bank.answers, bank.correct_answers(), bank_answer_scores(profile, device), budgets,
+        bank.answers, bank.correct_answers(), scores, budgets,
         profile.bank.subset_trials, seed=profile.seed,
     )  # fmt: skip
     frames = [bank_outcomes(per_problem)]
@@ -124,7 +125,6 @@ def exchange_surface(profile: Profile, device: str, bins: pd.Series) -> pd.DataF
     question of N generations (2ND over prompt plus solution tokens, each generation charged
     in full as in the paper's accounting). `bins` maps problem -> bin."""
     budgets = power_of_two_budgets(profile.exchange.samples)
-    ladder = stages.ladder_metrics(profile).set_index("model")
     frames = []
     for spec in profile.ladder:
         metrics = read_metrics(stages.model_run(profile, spec.name))
@@ -144,7 +144,7 @@ def exchange_surface(profile: Profile, device: str, bins: pd.Series) -> pd.DataF
             )
             acc = curves.groupby(["bin", "n"])["accuracy"].mean().reset_index()
             acc["test_flops"] = [
-                inference_flops(ladder.loc[spec.name, "n_params"], n * tokens[b])
+                inference_flops(metrics["n_params"], n * tokens[b])
                 for b, n in zip(acc["bin"], acc["n"], strict=True)
             ]
             frames.append(acc.rename(columns={"n": "budget"}).assign(
