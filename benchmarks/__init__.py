@@ -1,5 +1,8 @@
 """Speed benchmarks, each measured side by side with the baseline it must beat (`make bench`)."""
 
+import time
+from collections.abc import Callable
+
 from ttc.cache import write_json_atomic
 from ttc.paths import results_dir
 
@@ -15,3 +18,25 @@ def report(title: str, profile: str, name: str, rates: dict, target: float, **co
     record = {"profile": profile, **context, "tokens_per_s": rates, "speedup": round(speedup, 2)}
     write_json_atomic(results_dir(profile) / f"benchmark_{name}.json", record)
     return record
+
+
+def best_rates(
+    runs: dict[str, Callable[[], int]], repeats: int, sync: Callable[[], None] = lambda: None
+) -> dict[str, float]:
+    """Best tokens/s of each run over `repeats` rounds, after one warm-up call each.
+
+    A run returns the tokens it generated. Rounds interleave the runs, so a slow spell of
+    a shared machine hits both sides; the best round is the one least disturbed, as
+    `timeit` reports it. `sync` waits for queued GPU work.
+    """
+    for run in runs.values():
+        run()  # kernels, allocator
+    best = dict.fromkeys(runs, 0.0)
+    for _ in range(repeats):
+        for name, run in runs.items():
+            sync()
+            start = time.perf_counter()
+            n = run()
+            sync()
+            best[name] = max(best[name], n / (time.perf_counter() - start))
+    return best

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-import time
 from pathlib import Path
 
 import torch
@@ -24,7 +23,7 @@ from ttc import runtime
 from ttc.models.hub import load_policy
 from ttc.sampling import left_pad, sample
 
-from benchmarks import report
+from benchmarks import best_rates, report
 
 SIZES = {
     "0.5b": dict(hidden_size=896, intermediate_size=4864, num_hidden_layers=24,
@@ -50,7 +49,7 @@ def save_random_model(directory: Path, size: str, seed: int = 0) -> None:
 
 
 def run(size: str = "0.5b", batch: int = 64, prompt_tokens: int = 512, new_tokens: int = 256):
-    runtime.configure_threads()
+    runtime.configure_process()
     device = runtime.device()
     with tempfile.TemporaryDirectory() as tmp:
         save_random_model(Path(tmp), size)
@@ -79,14 +78,8 @@ def run(size: str = "0.5b", batch: int = 64, prompt_tokens: int = 512, new_token
         )  # fmt: skip
         return out[:, ids.shape[1] :].numel()
 
-    rates = {}
-    for name, fn in [("ttc.sampling", ours), ("model.generate", generate)]:
-        fn()  # warm-up (kernels, allocator)
-        _sync(device)
-        start = time.perf_counter()
-        n = fn()
-        _sync(device)
-        rates[name] = n / (time.perf_counter() - start)
+    sync = torch.cuda.synchronize if device.startswith("cuda") else lambda: None
+    rates = best_rates({"ttc.sampling": ours, "model.generate": generate}, 1, sync)
     peak = torch.cuda.max_memory_allocated() / 2**30 if device.startswith("cuda") else None
     return report(
         f"directory-path sampling, random-init {size} model ({n_params / 1e6:,.0f}M parameters, "
@@ -96,11 +89,6 @@ def run(size: str = "0.5b", batch: int = 64, prompt_tokens: int = 512, new_token
         dtype=str(model.dtype), batch=batch, prompt_tokens=prompt_tokens,
         new_tokens=new_tokens, device=device, peak_gib=peak,
     )  # fmt: skip
-
-
-def _sync(device: str) -> None:
-    if device.startswith("cuda"):
-        torch.cuda.synchronize()
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ and including each sequence's stop token; `generate` keeps decoding finished row
 from __future__ import annotations
 
 import random
-import time
 
 import torch
 from ttc import runtime
@@ -18,7 +17,7 @@ from ttc.sampling import left_pad, sample
 from ttc.stages import MissingUpstream, model_run
 from ttc.tasks.modgraph import build_tokenizer, encode, generate_problem, max_solution_tokens
 
-from benchmarks import report
+from benchmarks import best_rates, report
 
 
 def _base_model(profile, device):
@@ -31,7 +30,7 @@ def _base_model(profile, device):
 
 
 def run(profile_name: str = "cpu", batch: int = 64, repeats: int = 5) -> dict:
-    runtime.configure_threads()
+    runtime.configure_process()
     device = runtime.device()
     profile = load_profile(profile_name)
     model, state = _base_model(profile, device)
@@ -77,15 +76,7 @@ def run(profile_name: str = "cpu", batch: int = 64, repeats: int = 5) -> dict:
             useful += row.index(stop) + 1 if stop in row else len(row)
         return useful
 
-    results = {}
-    for name, fn in [("ttc.sampling", ours), ("model.generate", generate)]:
-        fn()  # warm-up
-        best = 0.0
-        for _ in range(repeats):
-            start = time.perf_counter()
-            n = fn()
-            best = max(best, n / (time.perf_counter() - start))
-        results[name] = best
+    results = best_rates({"ttc.sampling": ours, "model.generate": generate}, repeats)
     return report(
         f"sampler, {profile_name} base model {profile.base_model} ({state}), batch {batch}, "
         f"device {device}",

@@ -12,7 +12,6 @@ PRM when notebooks 02-03 have built them.
 from __future__ import annotations
 
 import random
-import time
 from unittest import mock
 
 import torch
@@ -25,7 +24,7 @@ from ttc.stages import base_policy_dir, train_verifier_model
 from ttc.tasks.modgraph import generate_problem
 from ttc.verifiers import ScoredSequence, load_verifier, score_steps
 
-from benchmarks import report
+from benchmarks import best_rates, report
 
 
 class Reencoding:
@@ -80,8 +79,8 @@ class Reencoding:
         return tokens, lengths, stopped
 
 
-def run(profile_name: str = "cpu", budget: int = 64, questions: int = 16) -> dict:
-    runtime.configure_threads()
+def run(profile_name: str = "cpu", budget: int = 64, questions: int = 16, repeats: int = 5) -> dict:
+    runtime.configure_process()
     device = runtime.device()
     profile = load_profile(profile_name)
     policy = load_model(base_policy_dir(profile), device)
@@ -90,18 +89,19 @@ def run(profile_name: str = "cpu", budget: int = 64, questions: int = 16) -> dic
     problems = [generate_problem(profile.task, rng) for _ in range(questions)]
 
     def search():
-        start = time.perf_counter()
         results = tree_search(policy, prm, problems, budget, 4, seed=0, progress=False)
-        wall = time.perf_counter() - start
-        return sum(r.cost.generated_tokens for r in results) / wall
+        return sum(r.cost.generated_tokens for r in results)
 
-    rates = {"lockstep KV reuse": search()}
-    with mock.patch.object(tree, "Lockstep", Reencoding):
-        rates["re-encode every prefix"] = search()
+    def reencoding():
+        with mock.patch.object(tree, "Lockstep", Reencoding):
+            return search()
+
+    rates = best_rates({"lockstep KV reuse": search, "re-encode every prefix": reencoding}, repeats)
     return report(
         f"beam search M=4, N={budget}, {questions} questions, {profile_name} policy and PRM, "
-        f"device {device} (tokens/s of the policy, PRM scoring included)",
+        f"device {device} (tokens/s of the policy, PRM scoring included; best of {repeats})",
         profile_name, "search", rates, 3, budget=budget, questions=questions, device=device,
+        repeats=repeats,
     )  # fmt: skip
 
 

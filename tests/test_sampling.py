@@ -94,3 +94,28 @@ def test_temperature_sampling_follows_the_softmax():
     for temperature in (1.0, 2.0):
         counts = torch.bincount(_pick(logits, temperature, gen), minlength=3).float() / len(logits)
         assert torch.allclose(counts, torch.softmax(logits[0] / temperature, -1), atol=0.015)
+
+
+def test_steps_of_a_few_live_rows_equal_full_batch_steps(tiny_model, prompts, monkeypatch):
+    """A step where few rows are live runs those rows alone; every row's logits, later steps
+    included, must equal the full-batch step's (paused rows' slots stay masked and finite)."""
+    from ttc import sampling
+
+    def run(sparse_below: float) -> list[torch.Tensor]:
+        monkeypatch.setattr(sampling, "_SPARSE_STEP", sparse_below)
+        decoder = sampling.make_decoder(tiny_model, fast=True)
+        with torch.inference_mode():
+            decoder.start(prompts[:4], capacity=2, pad_id=0)
+            decoder.select(torch.tensor([0, 0, 1, 1, 2, 2, 3, 3]))  # forks grow past capacity
+            decoder.k[:, :, :, decoder.t :] = torch.nan  # unwritten slots may hold anything
+            decoder.v[:, :, :, decoder.t :] = torch.nan
+            tokens = torch.arange(5, 13)
+            few = torch.zeros(8, dtype=torch.bool)
+            few[[1, 6]] = True
+            outs = [decoder.step(tokens, few), decoder.step(tokens + 1, few)]
+            outs.append(decoder.step(tokens + 2))  # every row again, after its pause
+        return [torch.where(few[:, None], o, 0) for o in outs[:2]] + outs[2:]
+
+    for full, sparse in zip(run(0.0), run(1.0), strict=True):
+        assert torch.isfinite(sparse).all()
+        torch.testing.assert_close(sparse, full, atol=1e-5, rtol=1e-5)

@@ -107,7 +107,7 @@ def setup(namespace: dict[str, Any], notebook: str) -> Run:
     profile_name, overrides = validate_parameters(notebook_parameters(namespace))
     profile = load_profile(profile_name, overrides)
     runtime.seed_everything(profile.seed)
-    threads = runtime.configure_threads()
+    threads = runtime.configure_process()
     transformers.logging.disable_progress_bar()  # per-checkpoint "Loading weights" bars
     set_theme()
     run = Run(notebook, profile, runtime.device())

@@ -19,6 +19,9 @@ from tqdm.auto import tqdm
 from transformers import DynamicCache
 
 _FAST_ARCHITECTURES = {"llama", "qwen2"}
+# A paused-row step runs the live rows alone below this live fraction: gathering their
+# cache then costs less than attending over every row.
+_SPARSE_STEP = 0.125
 
 
 @dataclass(frozen=True)
@@ -112,11 +115,20 @@ class _LlamaDecoder:
         are paused: their slot is masked out and their position does not advance."""
         if self.t >= self.k.shape[3]:
             self._grow(self.t + 1)
-        self.valid[:, self.t] = True if active is None else active
+        t = self.t
+        self.valid[:, t] = True if active is None else active
         positions = self.pos[:, None]
         self.pos = self.pos + (1 if active is None else active.long())
-        mask = self.valid[:, None, None, : self.t + 1]
-        return self._forward(tokens[:, None], positions, mask, self.t)
+        mask = self.valid[:, None, None, : t + 1]
+        if active is None or int(active.sum()) > len(active) * _SPARSE_STEP:
+            return self._forward(tokens[:, None], positions, mask, t)
+        # Few rows live (the tail of a step's longest rows): run those rows only. The
+        # paused rows' slot is zeroed, not left unwritten: masked keys must still be finite.
+        rows = active.nonzero()[:, 0]
+        self.k[:, :, :, t] = 0
+        self.v[:, :, :, t] = 0
+        logits = self._forward(tokens[rows, None], positions[rows], mask[rows], t, rows=rows)
+        return logits.new_zeros((len(active), logits.shape[1])).index_copy_(0, rows, logits)
 
     def append(self, tokens: torch.Tensor, valid: torch.Tensor):
         """Append a chunk [rows, n] in one forward (`valid` marks each row's real tokens, a
@@ -162,9 +174,10 @@ class _LlamaDecoder:
         self.k, self.v = k, v
         self.valid, self.pos = self.valid[rows], self.pos[rows]
 
-    def _forward(self, ids, positions, mask, start: int, at: torch.Tensor | None = None):
+    def _forward(self, ids, positions, mask, start: int, at: torch.Tensor | None = None, rows=None):
         """Run `ids` written at cache slots [start, start + n); the head's output at the last
-        position, or at position `at[row]` of each row."""
+        position, or at position `at[row]` of each row. `rows`: the batch rows `ids` belong
+        to, when they are a subset."""
         n = ids.shape[1]
         end = start + n
         freqs = positions[..., None].float() * self.inv_freq.to(self.device)
@@ -182,9 +195,14 @@ class _LlamaDecoder:
             )
             q = q * cos + _rotate_half(q) * sin
             k = k * cos + _rotate_half(k) * sin
-            self.k[li, :, :, start:end] = k
-            self.v[li, :, :, start:end] = v
-            keys, values = self.k[li, :, :, :end], self.v[li, :, :, :end]
+            if rows is None:
+                self.k[li, :, :, start:end] = k
+                self.v[li, :, :, start:end] = v
+                keys, values = self.k[li, :, :, :end], self.v[li, :, :, :end]
+            else:
+                self.k[li, rows, :, start:end] = k
+                self.v[li, rows, :, start:end] = v
+                keys, values = self.k[li, rows, :, :end], self.v[li, rows, :, :end]
             if self.n_kv != self.n_heads:
                 rep = self.n_heads // self.n_kv
                 keys, values = keys.repeat_interleave(rep, 1), values.repeat_interleave(rep, 1)
