@@ -21,7 +21,7 @@ from transformers import DynamicCache
 _FAST_ARCHITECTURES = {"llama", "qwen2"}
 # A paused-row step runs the live rows alone below this live fraction: gathering their
 # cache then costs less than attending over every row.
-_SPARSE_STEP = 0.125
+_SPARSE_STEP = 0.25
 
 
 @dataclass(frozen=True)
