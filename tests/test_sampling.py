@@ -119,3 +119,32 @@ def test_steps_of_a_few_live_rows_equal_full_batch_steps(tiny_model, prompts, mo
     for full, sparse in zip(run(0.0), run(1.0), strict=True):
         assert torch.isfinite(sparse).all()
         torch.testing.assert_close(sparse, full, atol=1e-5, rtol=1e-5)
+
+
+def test_shared_prompt_cache_matches_per_row_caches(tiny_model, prompts):
+    """One cache copy per prompt, read by all its forks: the same logits as per-row copies,
+    through forks, full and sparse steps, a chunk append and a rewind."""
+    from ttc import sampling
+
+    def run(share: bool) -> list[torch.Tensor]:
+        decoder = sampling.make_decoder(tiny_model, fast=True, share_prompts=share)
+        outs = []
+        with torch.inference_mode():
+            outs.append(decoder.start(prompts[:3], capacity=2, pad_id=0))
+            decoder.select(torch.tensor([2, 0, 0, 1, 1, 1, 2]))  # uneven groups, out of order
+            tokens = torch.arange(5, 12)
+            outs.append(decoder.step(tokens))
+            t = decoder.t
+            few = torch.zeros(7, dtype=torch.bool)
+            few[3] = True
+            outs.append(torch.where(few[:, None], decoder.step(tokens + 1, few), 0))
+            decoder.rewind(t)
+            chunk = torch.stack([tokens + i for i in range(4)], 1)
+            valid = torch.arange(4)[None, :] < torch.tensor([4, 1, 3, 4, 2, 4, 0])[:, None]
+            outs.append(decoder.append(chunk, valid))
+            decoder.select(torch.tensor([6, 3, 3]))
+            outs.append(decoder.step(tokens[:3] + 2))
+        return outs
+
+    for plain, shared in zip(run(False), run(True), strict=True):
+        torch.testing.assert_close(shared, plain, atol=1e-5, rtol=1e-5)

@@ -95,8 +95,10 @@ def test_budget_is_never_exceeded_and_costs_add_up(
         cost = result.cost
         assert cost.generations == n * (k + 1)
         assert cost.prefill_tokens == len(prompt)
-        kept = sum(len(c) for c, _ in result.pool)
-        assert cost.generated_tokens >= kept  # the pool plus pruned beams and rollouts
+        # every distinct prefix of the pool was generated at least once (forks share theirs),
+        # besides pruned beams and rollouts
+        prefixes = {c[:i] for c, _ in result.pool for i in range(1, len(c) + 1)}
+        assert cost.generated_tokens >= len(prefixes)
         assert cost.verifier_tokens == cost.prefill_tokens + cost.generated_tokens
         assert cost.flops > 0
         assert 1 <= result.candidates

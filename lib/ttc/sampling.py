@@ -195,18 +195,7 @@ class _LlamaDecoder:
             )
             q = q * cos + _rotate_half(q) * sin
             k = k * cos + _rotate_half(k) * sin
-            if rows is None:
-                self.k[li, :, :, start:end] = k
-                self.v[li, :, :, start:end] = v
-                keys, values = self.k[li, :, :, :end], self.v[li, :, :, :end]
-            else:
-                self.k[li, rows, :, start:end] = k
-                self.v[li, rows, :, start:end] = v
-                keys, values = self.k[li, rows, :, :end], self.v[li, rows, :, :end]
-            if self.n_kv != self.n_heads:
-                rep = self.n_heads // self.n_kv
-                keys, values = keys.repeat_interleave(rep, 1), values.repeat_interleave(rep, 1)
-            o = F.scaled_dot_product_attention(q, keys, values, attn_mask=mask)
+            o = self._attend(li, q, *self._write(li, k, v, start, end, rows), mask, rows)
             h = h + layer.self_attn.o_proj(o.transpose(1, 2).reshape(b, n, -1))
             gate, up = F.linear(
                 _rms_norm(h, layer.post_attention_layernorm), *self.gate_up[li]
@@ -215,6 +204,104 @@ class _LlamaDecoder:
         self.t = end
         h = h[:, -1] if at is None else h[torch.arange(b, device=self.device), at]
         return self.head(_rms_norm(h, model.norm)).float()
+
+    def _write(self, li: int, k, v, start: int, end: int, rows):
+        """Store the new keys and values at slots [start, end); return the rows' cache up to `end`."""
+        if rows is None:
+            self.k[li, :, :, start:end] = k
+            self.v[li, :, :, start:end] = v
+            return self.k[li, :, :, :end], self.v[li, :, :, :end]
+        self.k[li, rows, :, start:end] = k
+        self.v[li, rows, :, start:end] = v
+        return self.k[li, rows, :, :end], self.v[li, rows, :, :end]
+
+    def _attend(self, li: int, q, keys, values, mask, rows):
+        keys, values = self._repeat_kv(keys), self._repeat_kv(values)
+        return F.scaled_dot_product_attention(q, keys, values, attn_mask=mask)
+
+    def _repeat_kv(self, x):
+        """Grouped-query attention: each key/value head serves n_heads / n_kv query heads."""
+        rep = self.n_heads // self.n_kv
+        return x if rep == 1 else x.repeat_interleave(rep, 1)
+
+
+class _SharedPromptDecoder(_LlamaDecoder):
+    """`_LlamaDecoder` that keeps one copy of each prompt's cache, however many rows fork it.
+
+    A search forks every prompt into N rows; with per-row caches each decode step reads N
+    copies of the prompt's keys and values, and each fork copies them. Here rows hold only
+    what they generated; each layer scores a row's query against its prompt's keys with
+    the rows of a prompt batched together (padded to the largest group), and one softmax
+    spans prompt and suffix. Same attention, different summation order: logits agree with
+    `_LlamaDecoder` to float rounding, not bit for bit.
+    """
+
+    def start(self, prompts: list[list[int]], capacity: int, pad_id: int):
+        self.prompt_k = None  # the prefill itself attends the plain way
+        logits = super().start(prompts, 0, pad_id)
+        self.prompt_k, self.prompt_v = self.k, self.v  # [layers, prompts, kv, width, dim]
+        self.prompt_valid = self.valid  # [prompts, width]
+        rows, width = self.valid.shape
+        self.k = self.k.new_zeros((*self.k.shape[:3], capacity, self.head_dim))
+        self.v = torch.zeros_like(self.k)
+        self.valid = self.valid.new_zeros((rows, capacity))
+        self.t = 0
+        self.prompt_of = torch.arange(rows, device=self.device)
+        self.groups = None  # of every row, built on first use after each select
+        return logits
+
+    def select(self, rows: torch.Tensor) -> None:
+        super().select(rows)
+        self.prompt_of = self.prompt_of[rows]
+        self.groups = None
+
+    def _attend(self, li: int, q, keys, values, mask, rows):
+        if self.prompt_k is None:
+            return super()._attend(li, q, keys, values, mask, rows)
+        b, _, n, dim = q.shape
+        prompt = self.prompt_of if rows is None else self.prompt_of[rows]
+        if rows is not None:
+            groups = _Groups(prompt, self.prompt_valid.shape[0])
+        else:
+            self.groups = self.groups or _Groups(prompt, self.prompt_valid.shape[0])
+            groups = self.groups
+        # queries as [row, kv head, queries sharing that kv head, dim]: grouped-query layout
+        per_kv = q.reshape(b, self.n_kv, -1, dim)
+        prompt_scores = groups.matmul(per_kv, self.prompt_k[li].transpose(-1, -2)).float()
+        prompt_scores = prompt_scores.masked_fill(
+            ~self.prompt_valid[prompt][:, None, None, :], float("-inf")
+        ).view(b, self.n_heads, n, -1)
+        own_scores = (q @ self._repeat_kv(keys).transpose(-1, -2)).float()
+        own_scores = own_scores.masked_fill(~mask, float("-inf"))
+        scores = torch.cat([prompt_scores, own_scores], -1) * dim**-0.5
+        weights = scores.softmax(-1).to(q.dtype)  # softmax in float32, as SDPA accumulates
+        width = prompt_scores.shape[-1]
+        own = weights[..., width:] @ self._repeat_kv(values)
+        shared = groups.matmul(
+            weights[..., :width].reshape(b, self.n_kv, -1, width), self.prompt_v[li]
+        )
+        return own + shared.view(b, self.n_heads, n, dim)
+
+
+class _Groups:
+    """Rows grouped by prompt, padded to the largest group: a batched product per prompt."""
+
+    def __init__(self, prompt: torch.Tensor, n_prompts: int):
+        order = torch.argsort(prompt, stable=True)
+        counts = torch.bincount(prompt, minlength=n_prompts)
+        first = torch.cumsum(counts, 0) - counts
+        self.slot = torch.empty_like(prompt)
+        self.slot[order] = torch.arange(len(prompt), device=prompt.device) - first[prompt[order]]
+        self.prompt, self.n_prompts, self.size = prompt, n_prompts, int(counts.max())
+
+    def matmul(self, x: torch.Tensor, by: torch.Tensor) -> torch.Tensor:
+        """Row r's x [heads, m, d] times its prompt's `by` [heads, d, e]: [rows, heads, m, e]."""
+        rows, heads, m, d = x.shape
+        padded = x.new_zeros((self.n_prompts, self.size, heads, m, d))
+        padded[self.prompt, self.slot] = x
+        padded = padded.transpose(1, 2).reshape(self.n_prompts, heads, self.size * m, d)
+        out = (padded @ by).view(self.n_prompts, heads, self.size, m, -1)
+        return out.transpose(1, 2)[self.prompt, self.slot]
 
 
 def _last_real(valid: torch.Tensor) -> torch.Tensor:
@@ -316,10 +403,13 @@ class _GenericDecoder:
         self.mask, self.pos = self.mask[rows], self.pos[rows]
 
 
-def make_decoder(model, fast: bool | None = None):
-    """The lean decoder where the architecture allows it, else the generic one."""
+def make_decoder(model, fast: bool | None = None, share_prompts: bool = False):
+    """The lean decoder where the architecture allows it, else the generic one.
+    `share_prompts`: one cache copy per prompt for the rows that fork it (lean decoder only)."""
     use_fast = _fast_path_ok(model) if fast is None else fast
-    return _LlamaDecoder(model) if use_fast else _GenericDecoder(model)
+    if not use_fast:
+        return _GenericDecoder(model)
+    return _SharedPromptDecoder(model) if share_prompts else _LlamaDecoder(model)
 
 
 def _pick(

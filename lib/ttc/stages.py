@@ -80,7 +80,8 @@ BANK_VERSION = 1
 SCORES_VERSION = 1
 REVISION_DATA_VERSION = 1
 REVISION_MODEL_VERSION = 1
-SEARCH_VERSION = 2  # 2: the PRM reads each step in one chunked forward
+SEARCH_VERSION = 3  # 2: the PRM reads each step in one chunked forward; 3: one cache copy
+# per prompt (float rounding differs) and noise drawn for live rows only (a new random stream)
 CHAINS_VERSION = 1
 REVISION_VERIFIER_VERSION = 1
 CHAIN_SCORES_VERSION = 1

@@ -27,8 +27,8 @@ class Lockstep:
 
     def __init__(self, policy, prm, pad_id: int, fast: bool | None = None):
         self.scorer = as_scorer(prm)
-        self.policy = make_decoder(policy, fast)
-        self.prm = make_decoder(self.scorer.model, fast)
+        self.policy = make_decoder(policy, fast, share_prompts=True)
+        self.prm = make_decoder(self.scorer.model, fast, share_prompts=True)
         self.pad_id = pad_id
         self.device = self.policy.device
 
@@ -77,9 +77,12 @@ class Lockstep:
         lengths = torch.zeros(self.rows, dtype=torch.long, device=self.device)
         stopped = torch.zeros(self.rows, dtype=torch.bool, device=self.device)
         for i in range(max_tokens):
-            if not bool(live.any()):
+            rows = live.nonzero()[:, 0]
+            if not len(rows):
                 break
-            tokens = torch.where(live, _pick(self.logits, temperature, generator), self.pad_id)
+            # noise for the live rows only, as a sampler that drops finished rows draws it
+            tokens = torch.full_like(lengths, self.pad_id)
+            tokens[rows] = _pick(self.logits[rows], temperature, generator)
             tokens_out[:, i] = tokens
             lengths += live.long()
             logits = self.policy.step(tokens, live)
