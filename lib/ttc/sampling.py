@@ -247,7 +247,7 @@ class _SharedPromptDecoder(_LlamaDecoder):
         self.valid = self.valid.new_zeros((rows, capacity))
         self.t = 0
         self.prompt_of = torch.arange(rows, device=self.device)
-        self.groups = None  # of every row, built on first use after each select
+        self.groups = None  # (rows, their _Groups): built once per forward, not per layer
         return logits
 
     def select(self, rows: torch.Tensor) -> None:
@@ -259,17 +259,12 @@ class _SharedPromptDecoder(_LlamaDecoder):
         if self.prompt_k is None:
             return super()._attend(li, q, keys, values, mask, rows)
         b, _, n, dim = q.shape
-        prompt = self.prompt_of if rows is None else self.prompt_of[rows]
-        if rows is not None:
-            groups = _Groups(prompt, self.prompt_valid.shape[0])
-        else:
-            self.groups = self.groups or _Groups(prompt, self.prompt_valid.shape[0])
-            groups = self.groups
+        groups = self._groups(rows)
         # queries as [row, kv head, queries sharing that kv head, dim]: grouped-query layout
         per_kv = q.reshape(b, self.n_kv, -1, dim)
         prompt_scores = groups.matmul(per_kv, self.prompt_k[li].transpose(-1, -2)).float()
         prompt_scores = prompt_scores.masked_fill(
-            ~self.prompt_valid[prompt][:, None, None, :], float("-inf")
+            ~self.prompt_valid[groups.prompt][:, None, None, :], float("-inf")
         ).view(b, self.n_heads, n, -1)
         own_scores = (q @ self._repeat_kv(keys).transpose(-1, -2)).float()
         own_scores = own_scores.masked_fill(~mask, float("-inf"))
@@ -281,6 +276,14 @@ class _SharedPromptDecoder(_LlamaDecoder):
             weights[..., :width].reshape(b, self.n_kv, -1, width), self.prompt_v[li]
         )
         return own + shared.view(b, self.n_heads, n, dim)
+
+    def _groups(self, rows) -> _Groups:
+        """Every row (rows None) or a sparse step's rows, grouped by prompt; every layer of
+        one forward passes the same `rows`, so the grouping is reused until it changes."""
+        if self.groups is None or self.groups[0] is not rows:
+            prompt = self.prompt_of if rows is None else self.prompt_of[rows]
+            self.groups = (rows, _Groups(prompt, self.prompt_valid.shape[0]))
+        return self.groups[1]
 
 
 class _Groups:
