@@ -97,7 +97,7 @@ def test_splits_are_disjoint_and_the_corpus_skips_them(task):
         task, SplitConfig(validation_per_level=5, prm_train=20, revision_train=20, test=20), seed=0
     )
     keys = [
-        q.key
+        q.twin_key
         for name in ("test", "validation", "prm_train", "revision_train")
         for q in getattr(splits, name)
     ]
@@ -111,7 +111,7 @@ def test_splits_are_disjoint_and_the_corpus_skips_them(task):
 
     held = generate_problem(task, split_rng(0, "pretrain"))
     assert held.prompt_text() == first_prompt
-    again = build_corpus(task, seed=0, n_tokens=3000, exclude={held.key})
+    again = build_corpus(task, seed=0, n_tokens=3000, exclude={held.twin_key})
     prompts = [
         decode(again["ids"][s : s + n])
         for s, n in zip(again["offsets"][:-1], again["prompt_lens"], strict=True)

@@ -1,13 +1,14 @@
 import math
+import random
 
 import numpy as np
 import pytest
 import torch
-from ttc.config import TrainConfig
+from ttc.config import TaskConfig, TrainConfig
 from ttc.models.evaluate import greedy_pass_at_1, role_losses
 from ttc.models.ladder import load_model
 from ttc.models.pretrain import RESUME_FILE, pretrain
-from ttc.tasks.modgraph import ROLES, build_corpus
+from ttc.tasks.modgraph import ROLES, build_corpus, build_tokenizer, generate_problem
 
 
 @pytest.fixture
@@ -77,9 +78,17 @@ class _Uniform(torch.nn.Module):
 
 
 def test_role_losses_on_a_uniform_model(problems):
-    losses = role_losses(_Uniform(211), problems[:6])
-    assert set(losses) == set(ROLES)
-    assert all(v == pytest.approx(math.log(211)) for v in losses.values())
+    vocab = len(build_tokenizer())
+    losses = role_losses(_Uniform(vocab), problems[:6])
+    assert set(losses) == set(ROLES) - {"previous", "operand"}  # the chain format's roles
+    assert all(v == pytest.approx(math.log(vocab)) for v in losses.values())
+    chain = TaskConfig(modulus=23, levels=(2, 3), order="shuffled", step_format="chain")
+    rng = random.Random(0)
+    losses = role_losses(_Uniform(vocab), [generate_problem(chain, rng) for _ in range(4)])
+    assert set(losses) == {
+        "step_variable", "previous", "operator", "operand", "structure", "result", "answer"
+    }  # fmt: skip
+    assert all(v == pytest.approx(math.log(vocab)) for v in losses.values())
 
 
 def test_finetuning_starts_from_the_given_checkpoint(tmp_path, tiny_spec, corpus):

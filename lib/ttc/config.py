@@ -44,7 +44,9 @@ class TaskConfig:
     lure_frac: float = 0.0
     reuse_frac: float = 0.3  # chance an operand slot reuses an existing variable (DAG, not tree)
     order: str = "topological"  # prompt order: "topological" (leaves first) or "shuffled"
-    step_format: str = "verbose"  # "verbose" (every value shown) or "terse" (result only)
+    # "verbose" (every value shown), "terse" (result only) or "chain" (a path of indexed
+    # operations on the previous result: `tasks/modgraph/chain.py`)
+    step_format: str = "verbose"
 
     def validate(self) -> None:
         _check(
@@ -68,7 +70,20 @@ class TaskConfig:
         _check(0.0 <= self.lure_frac <= 1.0, "task.lure_frac must be in [0, 1]")
         _check(0.0 <= self.reuse_frac <= 1.0, "task.reuse_frac must be in [0, 1]")
         _check(self.order in ("topological", "shuffled"), "task.order: 'topological' or 'shuffled'")
-        _check(self.step_format in ("verbose", "terse"), "task.step_format: 'verbose' or 'terse'")
+        _check(
+            self.step_format in ("verbose", "terse", "chain"),
+            "task.step_format: 'verbose', 'terse' or 'chain'",
+        )
+        if self.step_format == "chain":
+            _check(
+                max(self.levels) <= 32,
+                "task.levels: a chain has at most 32 operations (keys o1..o32)",
+            )
+            _check(
+                hi == 0 and self.lure_frac == 0,
+                "task: a chain has no distractors or lures (set distractors: [0, 0], lure_frac: 0)",
+            )
+            return
         # each problem needs names for up to 2 leaves per op plus op nodes plus distractors
         need = 3 * max(self.levels) + 1 + hi
         _check(

@@ -2,7 +2,9 @@
 
 Executed copies go to `build/notebooks/<profile>/` (ignored by git); the sources stay
 without outputs. A failing cell stops the pipeline and names the notebook and the cell.
-Wall time per notebook is written to `data/results/<profile>/pipeline_timing.json`.
+Wall time per notebook is written to `data/results/<profile>/pipeline_timing.json`; with
+`--cold` (the cache must be empty: `make clean-cache`) the total is also recorded as the
+profile's cold wall time, `cold_total_s`.
 `--profile real` runs notebooks 03-06 on your model and problems (01-02 prepare the
 modgraph study's data and model ladder); `--overrides FILE` merges a YAML mapping into the
 profile, e.g. the paths of `params/real.yaml`.
@@ -22,7 +24,7 @@ import yaml
 from . import runtime
 from .cache import write_json_atomic
 from .config import PROFILES, REAL_PROFILE, ConfigError, load_profile
-from .paths import BUILD_DIR, NOTEBOOKS_DIR, results_dir
+from .paths import BUILD_DIR, CACHE_DIR, NOTEBOOKS_DIR, results_dir
 
 REAL_NOTEBOOKS = range(3, 7)  # what a real run has: verifiers, search, revisions, compute-optimal
 
@@ -66,13 +68,19 @@ def run(
     only: str | None = None,
     output_dir: Path | None = None,
     overrides: dict | None = None,
+    cold: bool = False,
 ) -> dict[str, float]:
     """Execute notebooks for `profile` (with `overrides` merged in); returns wall seconds per
-    notebook."""
+    notebook. `cold`: every notebook from an empty cache, the total recorded as cold."""
     import papermill
 
     overrides = overrides or {}
     cfg = load_profile(profile, overrides)  # fail on a bad profile before starting a kernel
+    if cold and (only is not None or any(CACHE_DIR.glob("*/*"))):
+        raise SystemExit(
+            f"--cold times every notebook from an empty cache: run `make clean-cache` "
+            f"(it deletes {CACHE_DIR}) and do not pass --only"
+        )
     out_dir = Path(output_dir) if output_dir else BUILD_DIR / "notebooks" / profile
     out_dir.mkdir(parents=True, exist_ok=True)
     # the kernel must be this interpreter, with `ttc` importable
@@ -99,24 +107,29 @@ def run(
             ) from err
         timing[nb.stem] = round(time.perf_counter() - start, 1)
         print(f"    done in {timing[nb.stem]:.0f} s", flush=True)
-    _record_timing(profile, timing)
+    _record_timing(profile, timing, cold)
     return timing
 
 
-def _record_timing(profile: str, timing: dict[str, float]) -> None:
+def _record_timing(profile: str, timing: dict[str, float], cold: bool = False) -> None:
     """Merge this run's wall times into the profile's timing table."""
     path = results_dir(profile) / "pipeline_timing.json"
-    previous = json.loads(path.read_text())["wall_s"] if path.exists() else {}
-    merged = {**previous, **timing}
-    write_json_atomic(
-        path,
-        {
-            "profile": profile,
-            "device": runtime.device(),
-            "wall_s": dict(sorted(merged.items())),
-            "total_s": round(sum(merged.values()), 1),
-        },
-    )
+    previous = json.loads(path.read_text()) if path.exists() else {}
+    merged = {**previous.get("wall_s", {}), **timing}
+    record = {
+        "profile": profile,
+        "device": runtime.device(),
+        "threads": runtime.threads(),
+        "wall_s": dict(sorted(merged.items())),
+        "total_s": round(sum(merged.values()), 1),
+    }
+    if cold:
+        record["cold_wall_s"] = timing
+        record["cold_total_s"] = round(sum(timing.values()), 1)
+        record["cold_date"] = time.strftime("%Y-%m-%d")
+    else:
+        record.update({k: v for k, v in previous.items() if k.startswith("cold_")})
+    write_json_atomic(path, record)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -130,9 +143,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--overrides", default=None, help="a YAML file merged into the profile's parameters"
     )
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="time a cold run (the cache must be empty) and record it as cold_total_s",
+    )
     args = parser.parse_args(argv)
     profile = resolve_profile(args.profile)
-    timing = run(profile, args.only, overrides=read_overrides(args.overrides))
+    timing = run(profile, args.only, overrides=read_overrides(args.overrides), cold=args.cold)
     print(f"pipeline [{profile}] finished: {sum(timing.values()):.0f} s")
 
 

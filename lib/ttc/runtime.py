@@ -30,10 +30,23 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
+def threads() -> int:
+    """Intra-op threads for this run: `TTC_THREADS` if set, else every core this process may use.
+    Tables are reproducible for a fixed thread count (float sums are ordered by it), so the
+    count is recorded with the timings; on a machine other jobs share, `TTC_THREADS=1` can be
+    several times faster than all cores."""
+    env = os.environ.get("TTC_THREADS")
+    if env:
+        if not env.isdigit() or int(env) < 1:
+            raise ValueError(f"TTC_THREADS={env!r}: a positive integer")
+        return int(env)
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
 def configure_process() -> int:
     """Settings for long sampling loops; returns the intra-op thread count.
 
-    - Every core goes to intra-op parallelism (small models are overhead-bound otherwise).
+    - `threads()` cores go to intra-op parallelism (small models are overhead-bound otherwise).
     - The objects imports created (~400k with torch, transformers and pandas) are frozen
       out of the garbage collector's sight: each full collection would walk them again
       (~0.4 s on one core), and a search of a few seconds triggers one.
@@ -42,7 +55,7 @@ def configure_process() -> int:
       write (about 5x the cost of the copy that fills it). The PyTorch CPU tuning guide
       gets the same effect by preloading jemalloc or tcmalloc.
     """
-    n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    n = threads()
     torch.set_num_threads(n)
     gc.collect()
     gc.freeze()

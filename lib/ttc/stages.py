@@ -70,8 +70,8 @@ from .verifiers import (
     training_items,
 )
 
-SPLITS_VERSION = 1
-CORPUS_VERSION = 1
+SPLITS_VERSION = 2  # 2: no twins (up to renaming and prompt order) across splits
+CORPUS_VERSION = 2  # 2: twin keys stored, twins of held-out problems skipped
 PRETRAIN_VERSION = 1
 EVAL_VERSION = 1
 LABELS_VERSION = 1
@@ -163,13 +163,16 @@ def load_pretraining_corpus(profile: Profile) -> dict[str, np.ndarray]:
 # --- base models (notebook 02) --------------------------------------------------------
 
 
-def _pretrain_inputs(profile: Profile, name: str) -> dict:
-    return {
+def _pretrain_inputs(profile: Profile, name: str, seed: int | None = None) -> dict:
+    inputs = {
         "corpus": _corpus_inputs(profile),
         "model": asdict(profile.model(name)),
         "train": asdict(profile.train),
         "eval": asdict(profile.eval),
     }
+    if seed is not None and seed != profile.seed:  # another initialisation and batch order
+        inputs["train_seed"] = seed
+    return inputs
 
 
 def loss_probe(profile: Profile, splits: Splits) -> list:
@@ -182,8 +185,9 @@ def loss_probe(profile: Profile, splits: Splits) -> list:
     ]
 
 
-def train_model(profile: Profile, name: str, device: str) -> Path:
-    """Pretrain one ladder model (resuming an interrupted run); returns its artifact directory."""
+def train_model(profile: Profile, name: str, device: str, seed: int | None = None) -> Path:
+    """Pretrain one ladder model (resuming an interrupted run); returns its artifact directory.
+    `seed` (default: the profile's) sets the initialisation and batch order, not the data."""
     splits = load_splits(profile)
     probe = loss_probe(profile, splits)
 
@@ -194,14 +198,15 @@ def train_model(profile: Profile, name: str, device: str) -> Path:
             profile.train,
             corpus,
             work,
-            profile.seed,
+            profile.seed if seed is None else seed,
             device,
             evaluate=lambda model: {
                 "role_loss": role_losses(model, probe, profile.eval.batch_size)
             },
         )
 
-    return cache.artifact("pretrain", _pretrain_inputs(profile, name), build, PRETRAIN_VERSION)
+    inputs = _pretrain_inputs(profile, name, seed)
+    return cache.artifact("pretrain", inputs, build, PRETRAIN_VERSION)
 
 
 def model_run(profile: Profile, name: str) -> Path:

@@ -19,6 +19,7 @@ from ..tasks.modgraph import (
     Problem,
     encode,
     is_correct,
+    is_valid_solution,
     max_solution_tokens,
     reference_solution,
     solution_roles,
@@ -86,6 +87,47 @@ def greedy_pass_at_1(
             }
         )
     return pd.DataFrame(rows)
+
+
+def sampled_pass_at_1(
+    model,
+    problems: Sequence[Problem],
+    samples: int,
+    batch_size: int = 256,
+    seed: int = 0,
+    progress: bool = True,
+) -> pd.DataFrame:
+    """`samples` solutions per problem at temperature 1; one row per problem with its success
+    rate (answer right), valid rate (every step right) and whether any sample was right."""
+    tok = build_tokenizer()
+    gens = sample(
+        model,
+        encode([p.prompt_text() for p in problems]),
+        n=samples,
+        temperature=1.0,
+        max_new_tokens=[max_solution_tokens(p) for p in problems],
+        stop_ids=[tok.eos_token_id],
+        pad_id=tok.pad_token_id,
+        batch_size=batch_size,
+        seed=seed,
+        progress=progress,
+        desc="sampled pass@1",
+    )
+    right = np.zeros((len(problems), samples), dtype=bool)
+    valid = np.zeros_like(right)
+    for g in gens:
+        text = tok.decode(list(g.tokens))
+        p = problems[g.prompt_index]
+        right[g.prompt_index, g.sample_index] = is_correct(p, text)
+        valid[g.prompt_index, g.sample_index] = is_valid_solution(p, text)
+    return pd.DataFrame(
+        {
+            "level": [p.n_ops for p in problems],
+            "pass_at_1": right.mean(axis=1),
+            "valid_at_1": valid.mean(axis=1),
+            "coverage": right.any(axis=1),
+        }
+    )
 
 
 def standard_error(p: float | np.ndarray, n: int | np.ndarray):

@@ -123,3 +123,30 @@ def overall_pass(table: pd.DataFrame) -> pd.DataFrame:
         .sort_values(["model", "fraction"])
         .round({"mean_pass_at_1": 3})
     )
+
+
+def calibration_figure(calibration: pd.DataFrame, chance: float) -> plt.Figure:
+    """Sampled pass@1 by level for every calibration seed (validation split), one panel per model."""
+    models = list(dict.fromkeys(calibration["model"]))
+    fig, axes = plt.subplots(
+        1, len(models), figsize=(4.5 * len(models), 3.6), sharey=True, squeeze=False
+    )
+    for ax, model in zip(axes[0], models, strict=True):
+        sns.lineplot(
+            data=calibration[calibration["model"] == model],
+            x="level",
+            y="pass_at_1",
+            hue="seed",
+            palette="deep",
+            marker="o",
+            ax=ax,
+        )
+        ax.axhline(chance, color="grey", linestyle=":", label="guessing floor")
+        ax.set(
+            title=f"{model}: one curve per training seed",
+            xlabel="level (operations)",
+            ylabel="sampled pass@1 (T = 1, validation)",
+            ylim=(0, 1.02),
+        )
+        ax.legend(title="seed", fontsize=8)
+    return fig

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from . import chain
 from .generator import OPS, Problem
 from .tokenizer import ANS, EOS, STEP
 
@@ -20,7 +21,7 @@ VERBOSE_LEN, TERSE_LEN = 11, 3
 class ParsedSolution:
     steps: tuple[tuple[str, ...], ...]  # tokens of each step, without the closing <s>
     answer: int | None  # None when no parsable answer
-    complete: bool  # ended with `<ans> k <eos>`
+    complete: bool  # ended with `<ans> k <eos>` and nothing after it
 
 
 def parse_solution(text: str) -> ParsedSolution:
@@ -41,7 +42,7 @@ def parse_solution(text: str) -> ParsedSolution:
                 current = []
             value = tokens[i + 1] if i + 1 < len(tokens) else None
             answer = int(value) if value is not None and value.isdigit() else None
-            complete = answer is not None and i + 2 < len(tokens) and tokens[i + 2] == EOS
+            complete = answer is not None and tokens[i + 2 :] == [EOS]
             break
         elif tok == EOS:
             break
@@ -65,9 +66,11 @@ def is_correct(problem: Problem, text: str) -> bool:
 def is_valid_solution(problem: Problem, text: str) -> bool:
     """Gold correctness of the whole solution: every step valid, the query computed by a step,
     and the right answer (a right answer without the work is a lucky guess)."""
-    steps = parse_solution(text).steps
+    parsed = parse_solution(text)
+    steps = parsed.steps
     return (
-        is_correct(problem, text)
+        parsed.complete
+        and parsed.answer == problem.answer
         and any(step and step[0] == problem.query for step in steps)
         and all(v.ok for v in check_steps(problem, text))
     )
@@ -105,6 +108,9 @@ def gold_prefix_labels(problem: Problem, text: str, n_steps: int) -> list[bool]:
 
 
 def _check_step(problem: Problem, step: tuple[str, ...], computed: set[str]) -> StepVerdict:
+    if problem.step_format == "chain":
+        reason = chain.check_step(problem, step, computed)
+        return StepVerdict(reason == "ok", reason)
     terse = problem.step_format == "terse"
     if len(step) != (TERSE_LEN if terse else VERBOSE_LEN) or step[1] != "=":
         return StepVerdict(False, "malformed")
@@ -143,6 +149,8 @@ ROLES = (
     "operand_names",
     "operator",
     "operand_values",
+    "previous",  # chain: the previous step's result
+    "operand",  # chain: the constant of the step's prompt entry
     "result",
     "answer",
     "structure",
@@ -165,7 +173,7 @@ _TERSE_ROLES = ("step_variable", "structure", "result")
 
 def solution_roles(solution_text: str, step_format: str) -> list[str]:
     """The role of every token of a reference solution (as produced by `Problem.solution_text`)."""
-    per_step = _TERSE_ROLES if step_format == "terse" else _VERBOSE_ROLES
+    per_step = {"terse": _TERSE_ROLES, "chain": chain.STEP_ROLES}.get(step_format, _VERBOSE_ROLES)
     roles: list[str] = []
     tokens = solution_text.split()
     i = 0
@@ -184,8 +192,11 @@ def corruptions(problem: Problem, solution: str) -> dict[str, str]:
     """Named wrong variants of a correct verbose solution, one error in its first step.
 
     For the step checker's tests and for showing what it catches: a wrong operand value, a
-    wrong operand name (a lure), wrong arithmetic, and an extra step the query does not need.
+    wrong operand name (a lure), wrong arithmetic, and an extra step the query does not need
+    (for chains, `chain.corruptions`).
     """
+    if problem.step_format == "chain":
+        return chain.corruptions(problem, solution)
     steps = solution.split(f" {STEP} ")
     first = steps[0].split()
     target, left, op, right, a, b, result = (

@@ -103,12 +103,20 @@ class Problem:
         return self.n_ops
 
     def prompt_text(self) -> str:
+        if self.step_format == "chain":
+            from .chain import prompt_text
+
+            return prompt_text(self)
         body = " ; ".join(eq.text() for eq in self.equations)
         return f"<bos> {body} ; ? {self.query} <sol>"
 
     def step_text(self, target: str) -> str:
         eq = self.definitions[target]
         result = self.values[target]
+        if self.step_format == "chain":
+            from .chain import step_text
+
+            return step_text(self, target)
         if self.step_format == "terse":
             return f"{target} = {result} <s>"
         a, b = self.values[eq.left], self.values[eq.right]
@@ -140,8 +148,33 @@ class Problem:
 
     @cached_property
     def key(self) -> str:
-        """Identity for deduplication across splits and the pretraining stream."""
+        """The prompt's identity."""
         return hashlib.sha1(self.prompt_text().encode()).hexdigest()[:16]
+
+    @cached_property
+    def twin_key(self) -> str:
+        """Identity up to renaming and prompt order, for deduplication across splits and the
+        pretraining stream: two problems with the same twin key are the same exercise."""
+        if self.step_format == "chain":
+            from .chain import canonical
+
+            text = canonical(self)
+        else:  # variables renamed in order of first appearance in the prompt
+            names: dict[str, str] = {}
+            for eq in self.equations:
+                for name in (eq.target, eq.left, eq.right):
+                    if name is not None:
+                        names.setdefault(name, f"v{len(names):02d}")
+            text = " ".join(
+                [
+                    f"{names[eq.target]}={eq.value}"
+                    if eq.is_leaf
+                    else f"{names[eq.target]}={names[eq.left]}{eq.op}{names[eq.right]}"
+                    for eq in self.equations
+                ]
+                + [f"?{names[self.query]} {self.modulus} {self.step_format}"]
+            )
+        return hashlib.sha1(text.encode()).hexdigest()[:16]
 
 
 def generate_problem(
@@ -150,6 +183,10 @@ def generate_problem(
     """Draw one problem; level and distractor count are uniform over the config's ranges unless given."""
     p = cfg.modulus
     n_ops = rng.choice(cfg.levels) if n_ops is None else n_ops
+    if cfg.step_format == "chain":
+        from .chain import generate_chain
+
+        return generate_chain(cfg, rng, n_ops)
     lo, hi = cfg.distractors
     n_distract = rng.randint(lo, hi) if n_distract is None else n_distract
     names = [var_name(i) for i in rng.sample(range(cfg.n_names), cfg.n_names)]

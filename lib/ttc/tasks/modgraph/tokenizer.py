@@ -1,7 +1,8 @@
 """A word-level Hugging Face tokenizer for modgraph: every symbol is one token.
 
-The vocabulary is fixed for all profiles (numbers 0..96, names v00..v99), so models,
-checkpoints and caches share one tokenizer; it saves and loads with `AutoTokenizer`.
+The vocabulary is fixed for all profiles (numbers 0..96, names v00..v99, and the chain
+format's start `x` and keys o1..o32), so models, checkpoints and caches share one tokenizer;
+it saves and loads with `AutoTokenizer`. It has under 256 tokens (corpora are stored as uint8).
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ SPECIALS = (PAD, BOS, EOS, SOL, STEP, ANS, ATT)
 SYMBOLS = ("=", ";", "?", "+", "-", "*", "/")
 MAX_MODULUS = 97
 N_NAMES = 100
+CHAIN_START = "x"
+CHAIN_KEYS = tuple(f"o{k}" for k in range(1, 33))
 
 
 def vocabulary() -> list[str]:
     numbers = [str(i) for i in range(MAX_MODULUS)]
     names = [f"v{i:02d}" for i in range(N_NAMES)]
-    return [*SPECIALS, *SYMBOLS, *names, *numbers]
+    return [*SPECIALS, *SYMBOLS, *names, *numbers, CHAIN_START, *CHAIN_KEYS]
 
 
 @lru_cache(maxsize=1)
