@@ -36,7 +36,7 @@ STAMP := $(VENV)/.installed
 endif
 
 .DEFAULT_GOAL := help
-.PHONY: help setup figures nb test lint bench lab wheelhouse clean clean-cache
+.PHONY: help setup figures full-gpu nb test lint bench lab wheelhouse clean clean-cache
 
 help: ## list targets (variables: PROFILE=auto|smoke|cpu|full, NB=NN, SYSTEM_PYTHON=1)
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' \
@@ -62,6 +62,18 @@ build/.system-installed: pyproject.toml
 
 figures: setup ## run all notebooks in order (PROFILE=auto picks full on CUDA, else cpu)
 	$(PY) -m ttc.pipeline --profile $(PROFILE)
+
+# One prepared command for a GPU lease: the whole `full` pipeline, detached, its progress in
+# build/full.log; when it ends (done or failed) figures, results, findings and the log are packed
+# into build/full_results.tar.gz. On the offline GPU box: `make full-gpu SYSTEM_PYTHON=1`.
+full-gpu: setup ## GPU: run the full profile detached (log: build/full.log, archive: build/full_results.tar.gz)
+	mkdir -p build
+	rm -f build/full_results.tar.gz
+	nohup sh -c '$(PY) -m ttc.pipeline --profile full > build/full.log 2>&1; \
+		echo "pipeline exit status $$?" >> build/full.log; \
+		tar czf build/full_results.tar.gz figures/full data/results/full build/full.log' \
+		> /dev/null 2>&1 &
+	@echo "started: tail -f build/full.log (archive: build/full_results.tar.gz when it ends)"
 
 # Checked when make reads the file, so `make nb` fails before doing any work.
 ifneq ($(filter nb,$(MAKECMDGOALS)),)

@@ -228,3 +228,14 @@ def test_study_splits_cover_the_pure_ends_the_sweep_and_the_balanced_split():
     assert revisions.study_splits(4, 8, (8,)) == [
         (1, 1), (1, 2), (2, 1), (1, 4), (2, 2), (4, 1), (2, 4), (4, 2), (8, 1), (4, 4),
     ]  # fmt: skip
+
+
+def test_repeat_rates_split_by_the_previous_attempts_correctness():
+    answers = np.array([[[3, 3, 5, -1, 2], [7, 7, 7, 1, 1]]])
+    correct = np.array([[[True, True, False, False, False], [False, False, False, True, True]]])
+    table = revisions.repeat_rates(answers, correct).set_index("previous attempt")
+    # correct before: 3->3, 3->5, 1->1 (2 of 3 repeat); incorrect and parsed: 5->-1, 7->7, 7->7, 7->1
+    assert table.loc["correct", "attempts"] == 3
+    assert table.loc["correct", "repeats its answer"] == pytest.approx(2 / 3)
+    assert table.loc["incorrect", "attempts"] == 4
+    assert table.loc["incorrect", "repeats its answer"] == pytest.approx(2 / 4)

@@ -19,6 +19,7 @@ from .measures import (
     coverage_at_step,
     elimination_coverage,
     flip_rates,
+    repeat_rates,
     pass_at_step,
     split_outcomes,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "elimination_coverage",
     "evaluable_splits",
     "flip_rates",
+    "repeat_rates",
     "hierarchical_best_of_n",
     "pass_at_step",
     "ratio_grid",

@@ -47,6 +47,28 @@ def flip_rates(correct: np.ndarray) -> pd.DataFrame:
     )
 
 
+def repeat_rates(answers: np.ndarray, correct: np.ndarray) -> pd.DataFrame:
+    """How often attempt t + 1 repeats attempt t's answer, split by whether that answer was
+    correct, over all chains and steps ([question, chain, step] arrays; answer -1: none parsed).
+
+    A revision model that can tell a right answer from a wrong one keeps the right ones more
+    often than the wrong ones; one that has only ever seen wrong answers in context (the paper's
+    training data) learns to move away from whatever it is shown, right or wrong."""
+    before, after = answers[..., :-1], answers[..., 1:]
+    parsed = before >= 0
+    same = (before == after) & parsed
+    rows = []
+    for label, mask in (("correct", correct[..., :-1]), ("incorrect", ~correct[..., :-1] & parsed)):
+        rows.append(
+            {
+                "previous attempt": label,
+                "attempts": int(mask.sum()),
+                "repeats its answer": float(same[mask].mean()) if mask.any() else float("nan"),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def elimination_coverage(
     answers: np.ndarray, correct: np.ndarray, length: int, trials: int, seed: int
 ) -> tuple[np.ndarray, np.ndarray]:
