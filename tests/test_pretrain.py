@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 from ttc.config import TaskConfig, TrainConfig
-from ttc.models.evaluate import greedy_pass_at_1, role_losses
+from ttc.models.evaluate import greedy_pass_at_1, role_losses, sampled_pass_at_1
 from ttc.models.ladder import load_model
 from ttc.models.pretrain import RESUME_FILE, pretrain
 from ttc.tasks.modgraph import ROLES, build_corpus, build_tokenizer, generate_problem
@@ -105,3 +105,13 @@ def test_finetuning_starts_from_the_given_checkpoint(tmp_path, tiny_spec, corpus
     # the finetuned run begins where the base run ended, far below a fresh start
     assert tuned["curve"][0]["loss"] < fresh["curve"][0]["loss"] - 1.0
     assert tuned["curve"][0]["loss"] == pytest.approx(base["curve"][-1]["loss"], abs=0.5)
+
+
+def test_sampled_pass_at_1_rows_and_bounds(tiny_model, problems):
+    table = sampled_pass_at_1(tiny_model, problems[:5], samples=3, batch_size=8, progress=False)
+    assert list(table["level"]) == [p.n_ops for p in problems[:5]]
+    assert table["pass_at_1"].between(0, 1).all() and (table["valid_at_1"] <= table["pass_at_1"]).all()
+    # coverage is "any of the samples right": it holds exactly where pass@1 is above zero
+    assert (table["coverage"] == (table["pass_at_1"] > 0)).all()
+    again = sampled_pass_at_1(tiny_model, problems[:5], samples=3, batch_size=8, progress=False)
+    assert table.equals(again)  # seeded

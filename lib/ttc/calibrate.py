@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from dataclasses import asdict
 
 import numpy as np
 import pandas as pd
@@ -133,6 +134,8 @@ def main(argv: list[str] | None = None) -> None:
     path = results_dir(profile.name) / "calibration.json"
     record = {
         "profile": profile.name,
+        "task": asdict(profile.task),
+        "train": asdict(profile.train),
         "split": "validation",
         "samples": args.samples,
         "threads": runtime.threads(),

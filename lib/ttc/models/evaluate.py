@@ -57,32 +57,46 @@ def role_losses(model, problems: Sequence[Problem], batch_size: int = 64) -> dic
     return {role: sums[role] / counts[role] for role in ROLES if counts[role]}
 
 
-def greedy_pass_at_1(
-    model, problems: Sequence[Problem], batch_size: int = 64, progress: bool = True
-) -> pd.DataFrame:
-    """One greedy solution per problem, graded by exact match; one row per problem."""
+def solve(
+    model,
+    problems: Sequence[Problem],
+    n: int = 1,
+    temperature: float = 0.0,
+    batch_size: int = 64,
+    seed: int = 0,
+    progress: bool = True,
+) -> list[tuple[int, int, str, int]]:
+    """`n` whole solutions per problem: (problem index, sample index, text, generated tokens)."""
     tok = build_tokenizer()
-    prompts = encode([p.prompt_text() for p in problems])
     gens = sample(
         model,
-        prompts,
-        temperature=0.0,
+        encode([p.prompt_text() for p in problems]),
+        n=n,
+        temperature=temperature,
         max_new_tokens=[max_solution_tokens(p) for p in problems],
         stop_ids=[tok.eos_token_id],
         pad_id=tok.pad_token_id,
         batch_size=batch_size,
+        seed=seed,
         progress=progress,
-        desc="greedy pass@1",
+        desc="greedy pass@1" if temperature == 0 else f"pass@1 at T = {temperature:g}",
     )
+    return [(g.prompt_index, g.sample_index, tok.decode(list(g.tokens)), g.n_generated) for g in gens]
+
+
+def greedy_pass_at_1(
+    model, problems: Sequence[Problem], batch_size: int = 64, progress: bool = True
+) -> pd.DataFrame:
+    """One greedy solution per problem, graded by exact match; one row per problem."""
     rows = []
-    for p, g in zip(problems, gens, strict=True):
-        text = tok.decode(list(g.tokens))
+    for i, _, text, n_generated in solve(model, problems, batch_size=batch_size, progress=progress):
+        p = problems[i]
         rows.append(
             {
                 "level": p.n_ops,
                 "n_distract": p.n_distract,
                 "correct": is_correct(p, text),
-                "n_generated": g.n_generated,
+                "n_generated": n_generated,
                 "output": text,
             }
         )
@@ -99,27 +113,11 @@ def sampled_pass_at_1(
 ) -> pd.DataFrame:
     """`samples` solutions per problem at temperature 1; one row per problem with its success
     rate (answer right), valid rate (every step right) and whether any sample was right."""
-    tok = build_tokenizer()
-    gens = sample(
-        model,
-        encode([p.prompt_text() for p in problems]),
-        n=samples,
-        temperature=1.0,
-        max_new_tokens=[max_solution_tokens(p) for p in problems],
-        stop_ids=[tok.eos_token_id],
-        pad_id=tok.pad_token_id,
-        batch_size=batch_size,
-        seed=seed,
-        progress=progress,
-        desc="sampled pass@1",
-    )
     right = np.zeros((len(problems), samples), dtype=bool)
     valid = np.zeros_like(right)
-    for g in gens:
-        text = tok.decode(list(g.tokens))
-        p = problems[g.prompt_index]
-        right[g.prompt_index, g.sample_index] = is_correct(p, text)
-        valid[g.prompt_index, g.sample_index] = is_valid_solution(p, text)
+    for i, j, text, _ in solve(model, problems, samples, 1.0, batch_size, seed, progress):
+        right[i, j] = is_correct(problems[i], text)
+        valid[i, j] = is_valid_solution(problems[i], text)
     return pd.DataFrame(
         {
             "level": [p.n_ops for p in problems],
