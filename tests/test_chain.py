@@ -74,7 +74,9 @@ def test_crafted_first_step_errors(text, reason):
 def test_repeated_step_and_trailing_tokens_are_invalid():
     p = _hand_made()
     good = reference_solution(p)
-    repeated = "o1 5 * 9 = 22 <s> o1 5 * 9 = 22 <s> o2 22 + 3 = 2 <s> o3 2 - 7 = 18 <s> <ans> 18 <eos>"
+    repeated = (
+        "o1 5 * 9 = 22 <s> o1 5 * 9 = 22 <s> o2 22 + 3 = 2 <s> o3 2 - 7 = 18 <s> <ans> 18 <eos>"
+    )
     assert [v.reason for v in check_steps(p, repeated)][1] == "repeated step"
     assert not is_valid_solution(p, repeated)
     for trailing in (f"{good} o1", good.replace("<eos>", "18 <eos>")):
@@ -157,10 +159,16 @@ def test_graph_twins_are_equal_up_to_renaming(task):
 
 def test_splits_and_corpus_hold_no_twins_and_the_overlap_report_counts_them():
     # a tiny space (p = 3, one operator, lengths 1-2) forces many twins among fresh draws
-    task = TaskConfig(modulus=5, operators=("+",), levels=(1, 2), order="shuffled", step_format="chain")
+    task = TaskConfig(
+        modulus=5, operators=("+",), levels=(1, 2), order="shuffled", step_format="chain"
+    )
     sizes = SplitConfig(validation_per_level=3, prm_train=6, revision_train=6, test=8)
     splits = make_splits(task, sizes, seed=0)
-    twins = [twin_int(q) for name in ("test", "validation", "prm_train", "revision_train") for q in getattr(splits, name)]
+    twins = [
+        twin_int(q)
+        for name in ("test", "validation", "prm_train", "revision_train")
+        for q in getattr(splits, name)
+    ]
     assert len(set(twins)) == len(twins)
     corpus = build_corpus(task, seed=0, n_tokens=4000, exclude=splits.keys())
     assert not set(corpus["twin_ints"].tolist()) & set(twins)

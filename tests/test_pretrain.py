@@ -110,7 +110,9 @@ def test_finetuning_starts_from_the_given_checkpoint(tmp_path, tiny_spec, corpus
 def test_sampled_pass_at_1_rows_and_bounds(tiny_model, problems):
     table = sampled_pass_at_1(tiny_model, problems[:5], samples=3, batch_size=8, progress=False)
     assert list(table["level"]) == [p.n_ops for p in problems[:5]]
-    assert table["pass_at_1"].between(0, 1).all() and (table["valid_at_1"] <= table["pass_at_1"]).all()
+    assert (
+        table["pass_at_1"].between(0, 1).all() and (table["valid_at_1"] <= table["pass_at_1"]).all()
+    )
     # coverage is "any of the samples right": it holds exactly where pass@1 is above zero
     assert (table["coverage"] == (table["pass_at_1"] > 0)).all()
     again = sampled_pass_at_1(tiny_model, problems[:5], samples=3, batch_size=8, progress=False)

@@ -40,7 +40,9 @@ def threads() -> int:
         if not env.isdigit() or int(env) < 1:
             raise ValueError(f"TTC_THREADS={env!r}: a positive integer")
         return int(env)
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return (
+        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    )
 
 
 def configure_process() -> int:

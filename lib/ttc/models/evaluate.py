@@ -81,7 +81,9 @@ def solve(
         progress=progress,
         desc="greedy pass@1" if temperature == 0 else f"pass@1 at T = {temperature:g}",
     )
-    return [(g.prompt_index, g.sample_index, tok.decode(list(g.tokens)), g.n_generated) for g in gens]
+    return [
+        (g.prompt_index, g.sample_index, tok.decode(list(g.tokens)), g.n_generated) for g in gens
+    ]
 
 
 def greedy_pass_at_1(

@@ -19,8 +19,8 @@ from .measures import (
     coverage_at_step,
     elimination_coverage,
     flip_rates,
-    repeat_rates,
     pass_at_step,
+    repeat_rates,
     split_outcomes,
 )
 from .sampling import ChainBank, draw_chains

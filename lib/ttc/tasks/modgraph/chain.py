@@ -101,7 +101,9 @@ def check_step(problem: Problem, step: tuple[str, ...], computed: set[str]) -> s
 
 def canonical(problem: Problem) -> str:
     """The chain itself, whatever the prompt order: the start and each operation in step order."""
-    ops = sorted((eq for eq in problem.equations if not eq.is_leaf), key=lambda e: int(e.target[1:]))
+    ops = sorted(
+        (eq for eq in problem.equations if not eq.is_leaf), key=lambda e: int(e.target[1:])
+    )
     body = " ".join(f"{eq.op}{problem.values[eq.right]}" for eq in ops)
     return f"chain {problem.modulus} {problem.definitions[START].value} {body}"
 

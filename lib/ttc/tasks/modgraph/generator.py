@@ -111,12 +111,12 @@ class Problem:
         return f"<bos> {body} ; ? {self.query} <sol>"
 
     def step_text(self, target: str) -> str:
-        eq = self.definitions[target]
-        result = self.values[target]
         if self.step_format == "chain":
             from .chain import step_text
 
             return step_text(self, target)
+        eq = self.definitions[target]
+        result = self.values[target]
         if self.step_format == "terse":
             return f"{target} = {result} <s>"
         a, b = self.values[eq.left], self.values[eq.right]
@@ -153,8 +153,8 @@ class Problem:
 
     @cached_property
     def twin_key(self) -> str:
-        """Identity up to renaming and prompt order, for deduplication across splits and the
-        pretraining stream: two problems with the same twin key are the same exercise."""
+        """Identity of the exercise, for deduplication across splits and the pretraining stream:
+        a chain up to its prompt order, a dependency graph up to renaming its variables."""
         if self.step_format == "chain":
             from .chain import canonical
 

@@ -1,9 +1,10 @@
 """Fixed, deduplicated splits and a pretraining stream that never repeats them.
 
 Each split draws from its own seeded generator, so changing one split's size does not
-change the others. Problems are identified up to renaming and prompt order (`twin_key`): a
-problem in one split, or any twin of it, is skipped everywhere else, including the
-pretraining corpus, whose twin keys are stored with it so that the overlap can be checked.
+change the others. Problems are identified by their twin key (a chain up to its prompt order,
+a dependency graph up to renaming): a problem in one split, or any twin of it, is skipped
+everywhere else, including the pretraining corpus, whose twin keys are stored with it so
+that the overlap can be checked.
 """
 
 from __future__ import annotations
@@ -129,8 +130,8 @@ def twin_int(problem: Problem) -> int:
 
 
 def twin_overlap(splits: Splits, corpus_twins: np.ndarray) -> pd.DataFrame:
-    """For each level, how many test problems have a twin (the same problem up to renaming and
-    prompt order) in the pretraining corpus, the PRM-training or the revision-training split."""
+    """For each level, how many test problems have a twin (the same exercise: `Problem.twin_key`)
+    in the pretraining corpus, the PRM-training or the revision-training split."""
     sources = {
         "corpus": set(corpus_twins.tolist()),
         "prm_train": {twin_int(p) for p in splits.prm_train},
