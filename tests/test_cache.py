@@ -68,3 +68,22 @@ def test_cached_json_and_atomic_write(tmp_path):
     cache.write_json_atomic(tmp_path / "out.json", {"k": [1, 2]})
     assert json.loads((tmp_path / "out.json").read_text()) == {"k": [1, 2]}
     assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_results_json_writes_nan_and_infinity_as_null(tmp_path):
+    import numpy as np
+
+    path = tmp_path / "r.json"
+    cache.write_json_atomic(
+        path,
+        {
+            "a": float("nan"),
+            "b": [1.0, np.float64("inf")],
+            "c": np.array([np.nan, 2.0]),
+            "d": np.int64(3),
+        },
+        nan_as_null=True,
+    )
+    text = path.read_text()
+    assert "NaN" not in text and "Infinity" not in text
+    assert json.loads(text) == {"a": None, "b": [1.0, None], "c": [None, 2.0], "d": 3}

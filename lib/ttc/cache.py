@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 import os
 import shutil
 import time
@@ -160,13 +161,32 @@ def build_in_chunks(
     return paths
 
 
-def write_json_atomic(path: Path, obj: Any) -> None:
-    """Write JSON through a temporary file so a reader never sees half of it."""
+def write_json_atomic(path: Path, obj: Any, nan_as_null: bool = False) -> None:
+    """Write JSON through a temporary file so a reader never sees half of it. `nan_as_null`
+    (results meant for other tools): NaN and infinities become null, since they are not JSON
+    (jq and JavaScript reject them); cached intermediates keep them to read back as floats."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(obj, indent=1, default=_json_default))
+    if nan_as_null:
+        text = json.dumps(finite(obj), indent=1, default=_json_default, allow_nan=False)
+    else:
+        text = json.dumps(obj, indent=1, default=_json_default)
+    tmp.write_text(text)
     os.replace(tmp, path)
+
+
+def finite(obj: Any) -> Any:
+    """`obj` with every non-finite float (numpy scalars included) replaced by None."""
+    if isinstance(obj, dict):
+        return {k: finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [finite(v) for v in obj]
+    if hasattr(obj, "tolist") and not isinstance(obj, (str, bytes)):
+        return finite(obj.tolist())  # numpy arrays and scalars
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
 
 
 def _json_default(obj: Any) -> Any:

@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> None:
         "runs": runs,
         "summary": summarise(runs),
     }
-    write_json_atomic(path, record)
+    write_json_atomic(path, record, nan_as_null=True)
     print(f"wrote {path}")
 
 

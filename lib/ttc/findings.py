@@ -396,5 +396,5 @@ def record_findings(profile: str, records: list[dict]) -> list[dict]:
     ids = {r["id"] for r in records}
     merged = [r for r in existing if r["id"] not in ids] + records
     merged.sort(key=lambda r: r["id"])
-    write_json_atomic(path, merged)
+    write_json_atomic(path, merged, nan_as_null=True)
     return merged

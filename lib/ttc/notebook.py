@@ -55,7 +55,7 @@ class Run:
             "wall_s": round(time.perf_counter() - self.started, 1),
             **results,
         }
-        write_json_atomic(path, payload)
+        write_json_atomic(path, payload, nan_as_null=True)
         return path
 
     def record_findings(self, records: list[dict]) -> list[dict]:

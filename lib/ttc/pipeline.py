@@ -129,7 +129,7 @@ def _record_timing(profile: str, timing: dict[str, float], cold: bool = False) -
         record["cold_date"] = time.strftime("%Y-%m-%d")
     else:
         record.update({k: v for k, v in previous.items() if k.startswith("cold_")})
-    write_json_atomic(path, record)
+    write_json_atomic(path, record, nan_as_null=True)
 
 
 def main(argv: list[str] | None = None) -> None:
