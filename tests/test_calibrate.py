@@ -18,3 +18,35 @@ def test_summarise_gives_mean_and_sd_over_seeds():
     assert row["pass_at_1_mean"] == {1: 0.9, 2: 0.3}
     assert row["pass_at_1_sd"][2] == pytest.approx(np.std([0.5, 0.1], ddof=1), abs=1e-3)
     assert row["quintiles_mean"] == [1.0, 0.75, 0.5, 0.25, 0.0]
+
+
+def test_runs_merge_with_earlier_ones_of_the_same_recipe(tmp_path):
+    import json
+    from dataclasses import asdict, replace
+
+    from ttc.cache import finite
+    from ttc.calibrate import merge_runs
+    from ttc.config import load_profile
+
+    profile = load_profile("smoke")
+    path = tmp_path / "calibration.json"
+    earlier = [{"model": "T1", "seed": 0, "x": 1}, {"model": "T1", "seed": 1, "x": 2}]
+    path.write_text(
+        json.dumps(
+            {
+                "task": finite(asdict(profile.task)),
+                "train": finite(asdict(profile.train)),
+                "runs": earlier,
+            }
+        )
+    )
+    merged = merge_runs(
+        path, profile, [{"model": "T1", "seed": 1, "x": 3}, {"model": "T2", "seed": 0, "x": 4}]
+    )
+    assert sorted((r["model"], r["seed"], r["x"]) for r in merged) == [
+        ("T1", 0, 1), ("T1", 1, 3), ("T2", 0, 4)
+    ]  # fmt: skip
+    other = replace(profile, train=replace(profile.train, tokens=123))
+    assert merge_runs(path, other, [{"model": "T2", "seed": 0, "x": 4}]) == [
+        {"model": "T2", "seed": 0, "x": 4}
+    ]  # another recipe: earlier runs are dropped

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from . import runtime, stages
-from .cache import write_json_atomic
+from .cache import finite, write_json_atomic
 from .config import Profile, load_profile
 from .models.evaluate import greedy_pass_at_1, sampled_pass_at_1
 from .models.ladder import load_model
@@ -86,6 +86,20 @@ def summarise(runs: list[dict]) -> list[dict]:
     return out
 
 
+def merge_runs(path, profile: Profile, runs: list[dict]) -> list[dict]:
+    """This invocation's runs, plus those of earlier ones made with the same task and recipe
+    (a rerun of a model and seed replaces its row)."""
+    if not path.exists():
+        return runs
+    old = json.loads(path.read_text())
+    same = old.get("task") == finite(asdict(profile.task)) and old.get("train") == finite(
+        asdict(profile.train)
+    )
+    new = {(r["model"], r["seed"]) for r in runs}
+    kept = [r for r in old["runs"] if same and (r["model"], r["seed"]) not in new]
+    return kept + runs
+
+
 def load_calibration(profile: Profile) -> pd.DataFrame | None:
     """The committed calibration runs of a profile, one row per (model, seed, level); None if
     the profile has not been calibrated with this command."""
@@ -132,6 +146,7 @@ def main(argv: list[str] | None = None) -> None:
                 flush=True,
             )
     path = results_dir(profile.name) / "calibration.json"
+    runs = merge_runs(path, profile, runs)
     record = {
         "profile": profile.name,
         "task": asdict(profile.task),
