@@ -79,7 +79,7 @@ def real_run(tmp_path_factory):
         [sys.executable, "-m", "ttc.pipeline", "--profile", "real"]
         + ["--overrides", str(root / "overrides.yaml")],
         cwd=REPO_ROOT,
-        env={**os.environ, "TTC_OUTPUT_DIR": str(out)},
+        env={"TTC_THREADS": "1", **os.environ, "TTC_OUTPUT_DIR": str(out)},
         capture_output=True,
         text=True,
         timeout=900,
