@@ -50,3 +50,21 @@ def test_runs_merge_with_earlier_ones_of_the_same_recipe(tmp_path):
     assert merge_runs(path, other, [{"model": "T2", "seed": 0, "x": 4}]) == [
         {"model": "T2", "seed": 0, "x": 4}
     ]  # another recipe: earlier runs are dropped
+
+
+def test_merged_runs_summarise_alike_whether_new_or_read_back(tmp_path):
+    import json
+    from dataclasses import asdict
+
+    from ttc.cache import finite
+    from ttc.calibrate import merge_runs
+    from ttc.config import load_profile
+
+    profile = load_profile("smoke")
+    path = tmp_path / "calibration.json"
+    old = {"model": "T1", "seed": 0, "pass_at_1": {"1": 1.0, "2": 0.5}, "quintiles": [1] * 5}
+    record = {"task": finite(asdict(profile.task)), "train": finite(asdict(profile.train))}
+    path.write_text(json.dumps({**record, "runs": [old]}))
+    new = {"model": "T1", "seed": 1, "pass_at_1": {1: 0.8, 2: 0.1}, "quintiles": [0] * 5}
+    (row,) = summarise(merge_runs(path, profile, [new]))
+    assert row["pass_at_1_mean"] == {"1": 0.9, "2": 0.3}  # one column per level, not two

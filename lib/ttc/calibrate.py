@@ -19,6 +19,7 @@ import argparse
 import json
 import time
 from dataclasses import asdict
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -86,9 +87,11 @@ def summarise(runs: list[dict]) -> list[dict]:
     return out
 
 
-def merge_runs(path, profile: Profile, runs: list[dict]) -> list[dict]:
+def merge_runs(path: Path, profile: Profile, runs: list[dict]) -> list[dict]:
     """This invocation's runs, plus those of earlier ones made with the same task and recipe
-    (a rerun of a model and seed replaces its row)."""
+    (a rerun of a model and seed replaces its row), all as JSON reads them back (levels as
+    string keys), so that old and new rows summarise alike."""
+    runs = json.loads(json.dumps(finite(runs)))
     if not path.exists():
         return runs
     old = json.loads(path.read_text())
