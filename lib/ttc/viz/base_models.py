@@ -22,11 +22,17 @@ def training_curves_figure(curves: pd.DataFrame) -> plt.Figure:
     return fig
 
 
-def role_loss_figure(roles: pd.DataFrame) -> plt.Figure:
-    models = list(dict.fromkeys(roles["model"]))
+def _model_panels(frame: pd.DataFrame, width: float, height: float):
+    """One panel per model of `frame` (in order of appearance), sharing the y axis."""
+    models = list(dict.fromkeys(frame["model"]))
     fig, axes = plt.subplots(
-        1, len(models), figsize=(5 * len(models), 3.8), sharey=True, squeeze=False
+        1, len(models), figsize=(width * len(models), height), sharey=True, squeeze=False
     )
+    return models, fig, axes
+
+
+def role_loss_figure(roles: pd.DataFrame) -> plt.Figure:
+    models, fig, axes = _model_panels(roles, 5, 3.8)
     for ax, model in zip(axes[0], models, strict=True):
         sns.lineplot(
             data=roles[roles["model"] == model],
@@ -127,10 +133,7 @@ def overall_pass(table: pd.DataFrame) -> pd.DataFrame:
 
 def calibration_figure(calibration: pd.DataFrame, chance: float) -> plt.Figure:
     """Sampled pass@1 by level for every calibration seed (validation split), one panel per model."""
-    models = list(dict.fromkeys(calibration["model"]))
-    fig, axes = plt.subplots(
-        1, len(models), figsize=(4.5 * len(models), 3.6), sharey=True, squeeze=False
-    )
+    models, fig, axes = _model_panels(calibration, 4.5, 3.6)
     for ax, model in zip(axes[0], models, strict=True):
         sns.lineplot(
             data=calibration[calibration["model"] == model],
