@@ -18,6 +18,7 @@ from ttc.tasks.modgraph import (
     reference_solution,
     solution_roles,
 )
+from ttc.tasks.modgraph.chain import REASONS
 from ttc.tasks.modgraph.generator import Equation, Problem
 from ttc.tasks.modgraph.splits import twin_int, twin_overlap
 
@@ -69,6 +70,7 @@ def test_crafted_first_step_errors(text, reason):
     p = _hand_made()
     verdicts = check_steps(p, f"{text} <ans> 18 <eos>")
     assert verdicts[0].reason == reason and not verdicts[0].ok
+    assert reason in REASONS
 
 
 def test_repeated_step_and_trailing_tokens_are_invalid():

@@ -23,10 +23,8 @@ import random
 
 from ...config import TaskConfig
 from .generator import OPS, Equation, Problem
-from .tokenizer import CHAIN_KEYS
 from .tokenizer import CHAIN_START as START
 
-MAX_CHAIN = len(CHAIN_KEYS)
 STEP_LEN = 6  # o_k prev op c = r
 
 # error names of the exact check, in the order it tests them
