@@ -86,3 +86,14 @@ def test_real_and_modgraph_sections_do_not_mix(tmp_path):
     (tmp_path / "smoke.yaml").write_text(yaml.safe_dump(smoke))
     with pytest.raises(ConfigError, match="missing required parameter 'train'"):
         load_profile("smoke", path=tmp_path / "smoke.yaml")
+
+
+def test_optional_parameters_take_null_or_a_value_of_their_type():
+    assert load_profile("smoke", {"base_target": None}).base_target is None
+    assert load_profile("smoke", {"base_target": 0.5}).base_target == 0.5
+    with pytest.raises(ConfigError, match="expected a number"):
+        load_profile("smoke", {"base_target": "half"})
+    with pytest.raises(ConfigError, match="base_target"):
+        load_profile("smoke", {"base_target": 1.5})
+    with pytest.raises(ConfigError, match="exchange.checkpoints"):
+        load_profile("smoke", {"exchange": {"checkpoints": [0.3, 1.0]}})

@@ -32,3 +32,10 @@ def test_counted_flops_match_torch_flop_counter(tiny_model, tiny_spec):
     )
     # our N also counts the RMSNorm weights, which do no matmuls: a < 2% difference here
     assert counter.get_total_flops() == pytest.approx(ours, rel=0.02)
+
+
+def test_matching_multiplier_with_unequal_pretraining_tokens():
+    # same tokens: F = M gives the paper's formula
+    assert flops.matching_multiplier(8, 0.5, flops_ratio=8) == flops.matching_multiplier(8, 0.5)
+    # the small model saw half the tokens: F = 16, so the pretraining term doubles (and more)
+    assert flops.matching_multiplier(8, 0.5, flops_ratio=16) == pytest.approx(8 + 3 * 15 / 0.5)

@@ -6,7 +6,8 @@ A profile's task and training recipe are chosen so that the base model's success
 smoothly with difficulty, and one training seed is not a recipe: a skill that forms late
 in training may form in one seed and not in another. For each seed this pretrains a
 ladder model on the profile's corpus (the data stay fixed; the seed sets initialisation
-and batch order), then measures it on the validation split: greedy and sampled pass@1 by
+and batch order), then measures it on the validation split (for a compute-limited base, at
+the checkpoint its own run selects): greedy and sampled pass@1 by
 level, coverage, the per-question spread, and the final loss by token role (which skill is
 missing). The test split is never read. Results go to
 `data/results/<profile>/calibration.json`; runs are cached like any pretraining run, so
@@ -29,7 +30,7 @@ from .cache import finite, write_json_atomic
 from .config import Profile, load_profile
 from .models.evaluate import greedy_pass_at_1, sampled_pass_at_1
 from .models.ladder import load_model
-from .models.pretrain import checkpoint_name, read_metrics
+from .models.pretrain import read_metrics
 from .paths import results_dir
 
 QUINTILES = 5
@@ -43,10 +44,16 @@ def spread(pass_at_1: np.ndarray) -> list[float]:
 
 
 def measure(profile: Profile, name: str, seed: int, samples: int, device: str) -> dict:
-    """Train (or reuse) one seed of one model and measure its final checkpoint on validation."""
+    """Train (or reuse) one seed of one model and measure, on validation, the checkpoint that
+    acts as the model (the final one, or for the base under `base_target` the one this seed's
+    run selects by the same rule as notebook 02)."""
     run = stages.train_model(profile, name, device, seed)
     metrics = read_metrics(run)
-    model = load_model(run / checkpoint_name(1.0), device)
+    checkpoint = stages.policy_checkpoint(profile, name, seed)
+    model = load_model(run / checkpoint, device)
+    tokens = next(c["tokens"] for c in metrics["checkpoints"] if c["name"] == checkpoint)
+    # role losses as last measured by that point of training
+    evals = [e for e in metrics["evals"] if e["tokens"] <= tokens] or metrics["evals"][:1]
     validation = list(stages.load_splits(profile).validation)
     greedy = greedy_pass_at_1(model, validation, profile.eval.batch_size, progress=False)
     sampled = sampled_pass_at_1(model, validation, samples, seed=seed, progress=False)
@@ -59,9 +66,10 @@ def measure(profile: Profile, name: str, seed: int, samples: int, device: str) -
         "valid_at_1": by_level["valid_at_1"].round(3).to_dict(),
         f"coverage_at_{samples}": by_level["coverage"].round(3).to_dict(),
         "quintiles": [round(v, 3) for v in spread(sampled["pass_at_1"])],
-        "role_loss": {k: round(v, 4) for k, v in metrics["evals"][-1]["role_loss"].items()},
+        "role_loss": {k: round(v, 4) for k, v in evals[-1]["role_loss"].items()},
         "n_params": metrics["n_params"],
-        "tokens": metrics["tokens_seen"],
+        "checkpoint": checkpoint,
+        "tokens": tokens,
         "wall_s": metrics["wall_s"],
     }
 

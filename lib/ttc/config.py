@@ -275,6 +275,9 @@ class ExchangeConfig:
     # R = D_inference / D_pretrain at which a larger model is matched (the paper's arXiv values)
     r_values: tuple[float, ...] = (0.16, 0.79, 22.0)
     samples: int = 8  # bank samples per test question for every ladder checkpoint (the map)
+    # fractions of each model's run that the map draws from (None: every checkpoint); the
+    # base policy's checkpoint is always drawn
+    checkpoints: tuple[float, ...] | None = None
 
     def validate(self) -> None:
         _check(self.r_values and min(self.r_values) > 0, "exchange.r_values: positive ratios")
@@ -374,6 +377,10 @@ class Profile:
     splits: SplitConfig = field(default_factory=SplitConfig)
     ladder: tuple[ModelSpec, ...] = ()
     base_model: str = ""
+    # The base policy is the earliest checkpoint of `base_model` whose validation greedy
+    # pass@1, averaged over levels, reaches `base_target` (a compute-limited base, chosen on
+    # validation); None: its final checkpoint.
+    base_target: float | None = None
     large_model: str = ""
     train: TrainConfig = field(default_factory=TrainConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
@@ -417,6 +424,15 @@ class Profile:
             "chains.length may not exceed bank.samples (the elimination control draws from the bank)",
         )
         _check(self.cell_timeout_s > 0, "cell_timeout_s must be positive")
+        _check(
+            self.base_target is None or (0 < self.base_target <= 1 and not self.is_real),
+            "base_target: a pass@1 in (0, 1] (modgraph profiles only), or null",
+        )
+        _check(
+            self.exchange.checkpoints is None
+            or set(self.exchange.checkpoints) <= set(self.train.checkpoints),
+            "exchange.checkpoints: fractions listed in train.checkpoints",
+        )
         if not self.is_real:
             self._validate_ladder()
 
@@ -492,7 +508,10 @@ def _coerce(tp: Any, value: Any, where: str) -> Any:
         _, vt = typing.get_args(tp)
         return {str(k): _coerce(vt, v, f"{where}.{k}") for k, v in value.items()}
     if origin in (typing.Union, types.UnionType):
-        raise ConfigError(f"{where}: union types are not supported in profiles")
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if len(args) != 1 or len(typing.get_args(tp)) != 2:
+            raise ConfigError(f"{where}: union types other than X | None are not supported")
+        return None if value is None else _coerce(args[0], value, where)
     if tp is bool:
         if not isinstance(value, bool):
             raise ConfigError(

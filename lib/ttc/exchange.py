@@ -41,14 +41,16 @@ def exchange_table(
     size_ratio: float,
     r_values: Sequence[float],
     convention: str = "arxiv",
+    flops_ratio: float | None = None,
 ) -> pd.DataFrame:
     """Per bin and R: the small model's test-time accuracy at the matched budget k against the
     large model's greedy accuracy. `curves` has columns bin, budget, accuracy; `large` maps
-    bin -> greedy accuracy. `relative` is (test-time - pretraining) / pretraining."""
+    bin -> greedy accuracy; `flops_ratio` is the pair's pretraining-FLOPs ratio when it is not
+    `size_ratio` (different token counts). `relative` is (test-time - pretraining) / pretraining."""
     rows = []
     for b, curve in curves.groupby("bin"):
         for r in r_values:
-            k = matching_multiplier(size_ratio, r, convention)
+            k = matching_multiplier(size_ratio, r, convention, flops_ratio)
             acc, bound = accuracy_at_budget(
                 curve["budget"].to_numpy(), curve["accuracy"].to_numpy(), k
             )

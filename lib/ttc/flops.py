@@ -44,11 +44,16 @@ def training_flops_counted(
     return 3.0 * sequence_forward_flops(n_params, n_layers, d_model, vocab_size, lengths)
 
 
-def matching_multiplier(size_ratio: float, r: float, convention: str = "arxiv") -> float:
+def matching_multiplier(
+    size_ratio: float, r: float, convention: str = "arxiv", flops_ratio: float | None = None
+) -> float:
     """How many small-model inference FLOPs match a `size_ratio`-times larger model (section 7).
 
     k = M + 3 (M - 1) / R under the arXiv convention, M + 1.5 (M - 1) / R under the ICLR one,
-    with R = D_inference / D_pretrain.
+    with R = D_inference / D_pretrain. When the two models were not pretrained on the same
+    tokens, the pretraining term uses the ratio F of their pretraining FLOPs (R counted
+    against the small model's tokens): k = M + 3 (F - 1) / R; F = M recovers the paper's.
     """
     factor = {"arxiv": 3.0, "iclr": 1.5}[convention]
-    return size_ratio + factor * (size_ratio - 1.0) / r
+    f = size_ratio if flops_ratio is None else flops_ratio
+    return size_ratio + factor * (f - 1.0) / r

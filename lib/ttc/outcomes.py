@@ -120,7 +120,8 @@ def power_of_two_budgets(samples: int) -> list[int]:
 
 
 def exchange_surface(profile: Profile, device: str, bins: pd.Series) -> pd.DataFrame:
-    """For every ladder checkpoint, PRM best-of-N weighted accuracy per difficulty bin and
+    """For every ladder checkpoint (those of `exchange.checkpoints` and each model's policy
+    checkpoint, when the list is set), PRM best-of-N weighted accuracy per difficulty bin and
     budget N, with the checkpoint's pretraining FLOPs (6ND) and the test-time FLOPs per
     question of N generations (2ND over prompt plus solution tokens, each generation charged
     in full as in the paper's accounting). `bins` maps problem -> bin."""
@@ -128,7 +129,11 @@ def exchange_surface(profile: Profile, device: str, bins: pd.Series) -> pd.DataF
     frames = []
     for spec in profile.ladder:
         metrics = read_metrics(stages.model_run(profile, spec.name))
+        drawn = profile.exchange.checkpoints
+        policy = stages.policy_checkpoint(profile, spec.name)
         for ckpt in metrics["checkpoints"]:
+            if drawn is not None and ckpt["fraction"] not in drawn and ckpt["name"] != policy:
+                continue
             bank, prm_last = stages.ladder_bank(profile, spec.name, ckpt["name"], device)
             curves = selection_curves(
                 bank.answers, bank.correct_answers(), {"prm_last": prm_last}, budgets,

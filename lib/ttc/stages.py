@@ -24,10 +24,10 @@ import pandas as pd
 from safetensors.numpy import load_file, save_file
 from transformers import AutoConfig
 
-from . import cache
+from . import cache, runtime
 from .bank import SampleBank, draw_bank
 from .config import ModelSpec, Profile
-from .models.evaluate import greedy_pass_at_1, role_losses
+from .models.evaluate import earliest_reaching, greedy_pass_at_1, role_losses
 from .models.hub import load_policy as load_hub_policy
 from .models.ladder import load_model
 from .models.pretrain import checkpoint_name, corpus_loss, pretrain, read_metrics
@@ -209,9 +209,10 @@ def train_model(profile: Profile, name: str, device: str, seed: int | None = Non
     return cache.artifact("pretrain", inputs, build, PRETRAIN_VERSION)
 
 
-def model_run(profile: Profile, name: str) -> Path:
-    """A finished pretraining run (notebook 02 builds it)."""
-    return _require("pretrain", _pretrain_inputs(profile, name), PRETRAIN_VERSION, "02_base_models")
+def model_run(profile: Profile, name: str, seed: int | None = None) -> Path:
+    """A finished pretraining run (notebook 02 builds it; `python -m ttc.calibrate` other seeds)."""
+    inputs = _pretrain_inputs(profile, name, seed)
+    return _require("pretrain", inputs, PRETRAIN_VERSION, "02_base_models")
 
 
 def ladder_metrics(profile: Profile) -> pd.DataFrame:
@@ -236,9 +237,33 @@ def ladder_metrics(profile: Profile) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def checkpoint_pass_at_1(profile: Profile, name: str, device: str) -> pd.DataFrame:
-    """Greedy pass@1 on the validation split for every checkpoint of one model (cached)."""
-    run = model_run(profile, name)
+def policy_metrics(profile: Profile) -> pd.DataFrame:
+    """One row per ladder model: the checkpoint that acts as it (`policy_checkpoint`), its
+    pretraining tokens and FLOPs (6ND), and its parameters: the compute the exchange
+    compares."""
+    rows = []
+    for spec in profile.ladder:
+        m = read_metrics(model_run(profile, spec.name))
+        name = policy_checkpoint(profile, spec.name)
+        ckpt = next(c for c in m["checkpoints"] if c["name"] == name)
+        rows.append(
+            {
+                "model": spec.name,
+                "checkpoint": name,
+                "n_params": m["n_params"],
+                "tokens": ckpt["tokens"],
+                "flops_6nd": ckpt["flops_6nd"],
+            }
+        )
+    return pd.DataFrame(rows).set_index("model")
+
+
+def checkpoint_pass_at_1(
+    profile: Profile, name: str, device: str, progress: bool = True, seed: int | None = None
+) -> pd.DataFrame:
+    """Greedy pass@1 on the validation split for every checkpoint of one model (cached);
+    `seed`: a calibration run's training seed (default: the profile's)."""
+    run = model_run(profile, name, seed)
     metrics = read_metrics(run)
     splits = load_splits(profile)
     frames = []
@@ -246,11 +271,13 @@ def checkpoint_pass_at_1(profile: Profile, name: str, device: str) -> pd.DataFra
 
         def compute(ckpt=ckpt):
             model = load_model(run / ckpt["name"], device)
-            frame = greedy_pass_at_1(model, splits.validation, profile.eval.batch_size)
+            frame = greedy_pass_at_1(
+                model, splits.validation, profile.eval.batch_size, progress=progress
+            )
             return frame.drop(columns="output").to_dict(orient="list")
 
         inputs = {
-            "run": _pretrain_inputs(profile, name),
+            "run": _pretrain_inputs(profile, name, seed),
             "checkpoint": ckpt["name"],
             "validation": _splits_inputs(profile),
         }
@@ -282,12 +309,23 @@ def training_history(profile: Profile) -> tuple[pd.DataFrame, pd.DataFrame]:
 # --- verifiers and the sample bank (notebook 03) --------------------------------------
 
 
+def policy_checkpoint(profile: Profile, name: str, seed: int | None = None) -> str:
+    """The checkpoint of ladder model `name` that acts as that model: the final one, except
+    for the base model under `base_target`, which is the earliest checkpoint whose validation
+    greedy pass@1 (averaged over levels) reaches the target: a compute-limited base, chosen on
+    the validation split from the per-checkpoint evaluations notebook 02 draws."""
+    if name != profile.base_model or profile.base_target is None:
+        return checkpoint_name(1.0)
+    evals = checkpoint_pass_at_1(profile, name, runtime.device(), progress=False, seed=seed)
+    return earliest_reaching(evals, profile.base_target)
+
+
 def base_policy_dir(profile: Profile) -> Path:
-    """The policy that is sampled and that verifiers start from: the base model's final
-    checkpoint, or `real.policy_dir`."""
+    """The policy that is sampled and that verifiers start from: the base model's policy
+    checkpoint (`policy_checkpoint`), or `real.policy_dir`."""
     if profile.is_real:
         return profile.real.path("policy_dir")
-    return model_run(profile, profile.base_model) / checkpoint_name(1.0)
+    return model_run(profile, profile.base_model) / policy_checkpoint(profile, profile.base_model)
 
 
 def load_policy(profile: Profile, device: str):
@@ -322,6 +360,8 @@ def _policy_inputs(profile: Profile) -> dict:
         }
     else:
         policy = _pretrain_inputs(profile, profile.base_model)
+        if profile.base_target is not None:
+            policy["checkpoint"] = policy_checkpoint(profile, profile.base_model)
     # the sampler's batch size is an input: the same seed gives the same samples per batch size
     return {"policy": policy, "sample_batch_size": profile.eval.batch_size}
 
@@ -873,17 +913,22 @@ def revision_outcomes(profile: Profile, device: str) -> pd.DataFrame:
 
 
 def test_greedy(profile: Profile, name: str, device: str) -> pd.DataFrame:
-    """Greedy answers of a ladder model's final checkpoint on the test split, one row per
-    question (problem, correct, n_generated, prompt_tokens); cached."""
+    """Greedy answers of a ladder model (its `policy_checkpoint`) on the test split, one row
+    per question (problem, correct, n_generated, prompt_tokens); cached."""
     problems = load_splits(profile).test
+    checkpoint = policy_checkpoint(profile, name)
 
     def compute() -> dict:
-        model = load_model(model_run(profile, name) / checkpoint_name(1.0), device)
+        model = load_model(model_run(profile, name) / checkpoint, device)
         frame = greedy_pass_at_1(model, problems, profile.eval.batch_size)
         frame = frame.drop(columns="output").assign(problem=range(len(problems)))
         return frame.to_dict(orient="list")
 
-    inputs = {"run": _pretrain_inputs(profile, name), "splits": _splits_inputs(profile)}
+    inputs = {
+        "run": _pretrain_inputs(profile, name),
+        "checkpoint": checkpoint,
+        "splits": _splits_inputs(profile),
+    }
     return pd.DataFrame(cache.cached_json("test_greedy", inputs, compute, EVAL_VERSION))
 
 

@@ -130,6 +130,21 @@ def sampled_pass_at_1(
     )
 
 
+def earliest_reaching(by_checkpoint: pd.DataFrame, target: float) -> str:
+    """The earliest checkpoint whose pass@1, averaged over levels (each level weighs the same),
+    reaches `target`; the last checkpoint if none does. `by_checkpoint` has one row per
+    question and checkpoint: columns checkpoint, fraction, level, correct."""
+    means = (
+        by_checkpoint.groupby(["fraction", "checkpoint", "level"])["correct"]
+        .mean()
+        .groupby(["fraction", "checkpoint"])
+        .mean()
+        .sort_index()
+    )
+    reached = means[means >= target]
+    return (reached if len(reached) else means).index[0 if len(reached) else -1][1]
+
+
 def standard_error(p: float | np.ndarray, n: int | np.ndarray):
     """Binomial standard error of a proportion."""
     return np.sqrt(np.asarray(p) * (1 - np.asarray(p)) / np.maximum(1, n))

@@ -67,13 +67,26 @@ def pass_by_level(evals: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def pass_by_level_figure(table: pd.DataFrame, chance: float) -> plt.Figure:
-    final = table[table["fraction"] == 1.0]
+def pass_by_level_figure(
+    table: pd.DataFrame, chance: float, policy: dict[str, str] | None = None
+) -> plt.Figure:
+    """pass@1 by level of the checkpoint acting as each model (`policy`: model -> checkpoint,
+    default the final one); a model whose policy is an earlier checkpoint also shows its final
+    checkpoint, dashed."""
+    policy = policy or {}
     fig, ax = plt.subplots(figsize=(6, 3.8))
-    for model, frame in final.groupby("model", sort=False):
-        ax.errorbar(
-            frame["level"], frame["pass_at_1"], yerr=frame["se"], marker="o", capsize=3, label=model
-        )
+    for model, frame in table.groupby("model", sort=False):
+        final = frame["checkpoint"].max()
+        chosen = policy.get(model, final)
+        for ckpt, style in [(chosen, "-")] + ([(final, "--")] if chosen != final else []):
+            part = frame[frame["checkpoint"] == ckpt]
+            label = model if ckpt == final else f"{model} at {ckpt} (the base policy)"
+            if ckpt == final and chosen != final:
+                label = f"{model} at the end of its run"
+            ax.errorbar(
+                part["level"], part["pass_at_1"], yerr=part["se"], marker="o", capsize=3,
+                ls=style, label=label,
+            )  # fmt: skip
     ax.axhline(chance, color="0.5", ls=":", label=f"guessing (1/p = {chance:.3f})")
     ax.set(
         title="Greedy pass@1 by level (validation)",
@@ -81,7 +94,7 @@ def pass_by_level_figure(table: pd.DataFrame, chance: float) -> plt.Figure:
         ylabel="pass@1",
         ylim=(-0.02, 1.02),
     )
-    ax.legend()
+    ax.legend(fontsize=8)
     return fig
 
 
@@ -113,9 +126,11 @@ def pass_vs_flops_figure(table: pd.DataFrame) -> plt.Figure:
     return fig
 
 
-def level_summary(table: pd.DataFrame, model: str) -> pd.DataFrame:
-    """Final-checkpoint pass@1 of one model: columns level, pass_at_1, n, se."""
-    frame = table[(table["model"] == model) & (table["fraction"] == 1.0)]
+def level_summary(table: pd.DataFrame, model: str, checkpoint: str | None = None) -> pd.DataFrame:
+    """pass@1 of one model at one checkpoint (default its final one): columns level,
+    pass_at_1, n, se."""
+    frame = table[table["model"] == model]
+    frame = frame[frame["checkpoint"] == (checkpoint or frame["checkpoint"].max())]
     return frame[["level", "pass_at_1", "n", "se"]].reset_index(drop=True)
 
 
