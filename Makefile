@@ -92,8 +92,8 @@ lint: setup ## ruff lint and format check
 	$(PY) -m ruff check lib tests benchmarks notebooks
 	$(PY) -m ruff format --check lib tests benchmarks
 
-bench: setup ## run the speed benchmarks
-	$(PY) -m benchmarks
+bench: setup ## run the speed benchmarks (PROFILE=...; untrained stand-ins are timed, not recorded)
+	$(PY) -m benchmarks $(PROFILE)
 
 lab: setup ## open JupyterLab on notebooks/ (installs the lab extra)
 	$(PY) -m pip install -e '.[dev,lab]'

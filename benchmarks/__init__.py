@@ -7,8 +7,12 @@ from ttc.cache import write_json_atomic
 from ttc.paths import results_dir
 
 
-def report(title: str, profile: str, name: str, rates: dict, target: float, **context) -> dict:
-    """Print the rates and the speed-up of the first over the second; record them as JSON."""
+def report(
+    title: str, profile: str, name: str, rates: dict, target: float, trained: bool, **context
+) -> dict:
+    """Print the rates and the speed-up of the first over the second; record them as the
+    profile's reference JSON only when measured on the profile's trained models (numbers
+    from stand-in models never overwrite a reference)."""
     ours, baseline = rates.values()
     speedup = ours / baseline
     print(title)
@@ -16,7 +20,13 @@ def report(title: str, profile: str, name: str, rates: dict, target: float, **co
         print(f"  {label:24s} {rate:10,.0f} generated tokens/s")
     print(f"  speed-up {speedup:.2f}x (target >= {target:g}x)")
     record = {"profile": profile, **context, "tokens_per_s": rates, "speedup": round(speedup, 2)}
-    write_json_atomic(results_dir(profile) / f"benchmark_{name}.json", record)
+    if trained:
+        write_json_atomic(results_dir(profile) / f"benchmark_{name}.json", record)
+    else:
+        print(
+            f"  (untrained stand-in models: not recorded; run notebooks 02-03 with "
+            f"PROFILE={profile} to measure and record the trained ones)"
+        )
     return record
 
 

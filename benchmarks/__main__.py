@@ -1,13 +1,14 @@
-"""`python -m benchmarks [profile]`: every speed benchmark, printed side by side with its baseline."""
+"""`python -m benchmarks [profile]` (default auto: full on CUDA, else cpu): every speed benchmark, printed side by side with its baseline."""
 
 import sys
 
 import torch
+from ttc.pipeline import resolve_profile
 
 from benchmarks import hub_sampling, sampler, search
 
 if __name__ == "__main__":
-    profile = sys.argv[1] if len(sys.argv) > 1 else "cpu"
+    profile = resolve_profile(sys.argv[1] if len(sys.argv) > 1 else "auto")
     sampler.run(profile)
     search.run(profile)
     if torch.cuda.is_available():  # a 0.5B model: GPU only (`--size tiny` checks it on CPU)

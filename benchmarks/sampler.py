@@ -14,7 +14,7 @@ from ttc import runtime
 from ttc.config import load_profile
 from ttc.models.ladder import build_model, load_model
 from ttc.sampling import left_pad, sample
-from ttc.stages import MissingUpstream, model_run
+from ttc.stages import MissingUpstream, base_policy_dir
 from ttc.tasks.modgraph import build_tokenizer, encode, generate_problem, max_solution_tokens
 
 from benchmarks import best_rates, report
@@ -22,7 +22,7 @@ from benchmarks import best_rates, report
 
 def _base_model(profile, device):
     try:
-        return load_model(model_run(profile, profile.base_model) / "ckpt-1.000", device), "trained"
+        return load_model(base_policy_dir(profile), device), "trained"
     except MissingUpstream:
         return build_model(profile.model(profile.base_model), profile.seed).to(
             device
@@ -80,7 +80,8 @@ def run(profile_name: str = "cpu", batch: int = 64, repeats: int = 5) -> dict:
     return report(
         f"sampler, {profile_name} base model {profile.base_model} ({state}), batch {batch}, "
         f"device {device}",
-        profile_name, "sampler", results, 2, model=profile.base_model, weights=state,
+        profile_name, "sampler", results, 2, state == "trained", model=profile.base_model,
+        weights=state,
         batch=batch, device=device,
     )  # fmt: skip
 

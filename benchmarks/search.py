@@ -6,23 +6,25 @@ prefilling prompt + prefix from scratch (`ttc.sampling.sample`, one batch) and s
 running the PRM over the whole sequence (`ttc.verifiers.score_steps`), which is how a
 search built on `generate` and a separate reward model call works. Both run the same
 `tree_search` code; only the decoder state differs. Uses the profile's trained policy and
-PRM when notebooks 02-03 have built them.
+PRM when notebooks 02-03 have built them, otherwise untrained stand-ins of the same size
+(timed, not recorded).
 """
 
 from __future__ import annotations
 
 import random
+import tempfile
 from unittest import mock
 
 import torch
 from ttc import runtime
 from ttc.config import load_profile
-from ttc.models.ladder import load_model
+from ttc.models.ladder import build_model, load_model
 from ttc.sampling import sample
 from ttc.search import tree, tree_search
-from ttc.stages import base_policy_dir, train_verifier_model
+from ttc.stages import MissingUpstream, base_policy_dir, verifier_dir
 from ttc.tasks.modgraph import generate_problem
-from ttc.verifiers import ScoredSequence, load_verifier, score_steps
+from ttc.verifiers import ScoredSequence, init_verifier, load_verifier, score_steps
 
 from benchmarks import best_rates, report
 
@@ -79,12 +81,26 @@ class Reencoding:
         return tokens, lengths, stopped
 
 
+def _stand_ins(profile, device):
+    """An untrained policy of the base model's size and a PRM initialised from it."""
+    policy = build_model(profile.model(profile.base_model), profile.seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        policy.save_pretrained(tmp)
+        prm = init_verifier(tmp, dropout=0.0, device=device).eval()
+    return policy.to(device).eval(), prm
+
+
 def run(profile_name: str = "cpu", budget: int = 64, questions: int = 16, repeats: int = 5) -> dict:
     runtime.configure_process()
     device = runtime.device()
     profile = load_profile(profile_name)
-    policy = load_model(base_policy_dir(profile), device)
-    prm = load_verifier(train_verifier_model(profile, "prm", device) / "model", device)
+    try:
+        policy = load_model(base_policy_dir(profile), device)
+        prm = load_verifier(verifier_dir(profile, "prm") / "model", device)
+        trained = True
+    except MissingUpstream:  # a fresh clone: same-sized stand-ins, timed but not recorded
+        policy, prm = _stand_ins(profile, device)
+        trained = False
     rng = random.Random(0)
     problems = [generate_problem(profile.task, rng) for _ in range(questions)]
 
@@ -98,9 +114,10 @@ def run(profile_name: str = "cpu", budget: int = 64, questions: int = 16, repeat
 
     rates = best_rates({"lockstep KV reuse": search, "re-encode every prefix": reencoding}, repeats)
     return report(
-        f"beam search M=4, N={budget}, {questions} questions, {profile_name} policy and PRM, "
+        f"beam search M=4, N={budget}, {questions} questions, {profile_name} policy and PRM "
+        f"({'trained' if trained else 'untrained stand-ins'}), "
         f"device {device} (tokens/s of the policy, PRM scoring included; best of {repeats})",
-        profile_name, "search", rates, 3, budget=budget, questions=questions, device=device,
+        profile_name, "search", rates, 3, trained, budget=budget, questions=questions, device=device,
         repeats=repeats,
     )  # fmt: skip
 

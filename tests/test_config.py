@@ -97,3 +97,33 @@ def test_optional_parameters_take_null_or_a_value_of_their_type():
         load_profile("smoke", {"base_target": 1.5})
     with pytest.raises(ConfigError, match="exchange.checkpoints"):
         load_profile("smoke", {"exchange": {"checkpoints": [0.3, 1.0]}})
+
+
+def test_scientific_notation_is_a_number(tmp_path):
+    # YAML 1.1 reads 1e5 (no dot) as a string; an integral value is accepted as an integer
+    assert load_profile("smoke", {"train": {"tokens": "1e5"}}).train.tokens == 100_000
+    assert load_profile("smoke", {"verifier": {"lr": "3e-4"}}).verifier.lr == 3e-4
+    with pytest.raises(ConfigError, match="expected an integer"):
+        load_profile("smoke", {"train": {"tokens": "1.5e0"}})
+
+
+def test_broken_yaml_names_the_file_and_line(tmp_path):
+    path = tmp_path / "smoke.yaml"
+    path.write_text("name: smoke\ntask: {modulus: 11\nseed: 0\n")
+    with pytest.raises(ConfigError, match=r"smoke\.yaml, line \d+, column \d+: invalid YAML"):
+        load_profile("smoke", path=path)
+
+
+def test_a_custom_profile_file_is_a_profile(tmp_path, monkeypatch):
+    import ttc.config as config
+
+    monkeypatch.setattr(config, "PARAMS_DIR", tmp_path)
+    text = (config.REPO_ROOT / "params" / "smoke.yaml").read_text()
+    (tmp_path / "mine.yaml").write_text(text.replace("name: smoke", "name: mine"))
+    assert "mine" in config.available_profiles()
+    assert (
+        load_profile("mine").train
+        == load_profile("smoke", path=config.REPO_ROOT / "params" / "smoke.yaml").train
+    )
+    with pytest.raises(ConfigError, match="write .*yours.yaml"):
+        load_profile("yours")

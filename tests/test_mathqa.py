@@ -172,3 +172,27 @@ def test_missing_or_empty_file_says_what_to_put_there(tmp_path):
     numeric = tmp_path / "numeric.jsonl"
     numeric.write_text(json.dumps({"problem": "1+1?", "solution": "", "answer": 2}) + "\n")
     assert load_problems(numeric).problems[0].answer == "2"  # numbers read as their text
+
+
+def test_real_splits_drop_repeated_problems_and_report_them(capsys):
+    from types import SimpleNamespace
+
+    from ttc.real import real_splits
+    from ttc.tasks.mathqa import MathProblem
+
+    unique = [MathProblem(f"What is {i} + {i}?", "s", str(2 * i), line=i + 1) for i in range(12)]
+    # every problem twice, the copy differing in case and spacing
+    copies = [
+        MathProblem(p.problem.upper().replace(" ", "  "), "s", p.answer, line=100 + p.line)
+        for p in unique
+    ]
+    profile = SimpleNamespace(
+        seed=0,
+        real=SimpleNamespace(shots=2),
+        splits=SimpleNamespace(test=4, prm_train=3, revision_train=3),
+    )
+    shots, splits = real_splits(profile, tuple(unique + copies))
+    texts = [" ".join(p.problem.lower().split()) for p in shots]
+    texts += [" ".join(p.problem.lower().split()) for part in splits.values() for p in part]
+    assert len(texts) == len(set(texts)) == 12
+    assert "dropped 12 repeated problems" in capsys.readouterr().out

@@ -176,3 +176,20 @@ def test_missing_upstream_names_the_notebook(tmp_path):
         text=True,
     )
     assert proc.returncode != 0 and "run notebooks/01_data_prep.ipynb first" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--profile", "smoek"], "did you mean 'smoke'"),
+        (["--profile", "smoke", "--only", "abc"], "NB must be a notebook number"),
+        (["--profile", "smoke", "--overrides", "/nonexistent.yaml"], "does not exist"),
+    ],
+)
+def test_bad_input_is_one_message_without_traceback(argv, message, capsys):
+    from ttc.pipeline import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert message in str(exit_info.value.code)
+    assert "Traceback" not in capsys.readouterr().err

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import re
 import types
 import typing
 from dataclasses import dataclass, field
@@ -487,6 +488,9 @@ def _build(cls: type, data: Any, where: str) -> Any:
     return cls(**values)
 
 
+_SCIENTIFIC = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+$")
+
+
 def _coerce(tp: Any, value: Any, where: str) -> Any:
     origin = typing.get_origin(tp)
     if dataclasses.is_dataclass(tp):
@@ -518,6 +522,8 @@ def _coerce(tp: Any, value: Any, where: str) -> Any:
                 f"{where}: expected true/false, got {value!r} ({type(value).__name__})"
             )
         return value
+    if tp in (int, float) and isinstance(value, str) and _SCIENTIFIC.match(value.strip()):
+        value = float(value)  # YAML 1.1 reads `1e5` (no dot) as a string
     if tp is int:
         if isinstance(value, bool) or not (
             isinstance(value, int) or (isinstance(value, float) and value.is_integer())
@@ -547,13 +553,36 @@ def _merge(base: dict, overrides: dict, where: str = "overrides") -> dict:
     return merged
 
 
+def available_profiles() -> tuple[str, ...]:
+    """The shipped profiles, then any other `params/<name>.yaml` (a custom modgraph profile,
+    validated like the shipped ones)."""
+    custom = sorted(
+        p.stem for p in PARAMS_DIR.glob("*.yaml") if p.stem not in (*PROFILES, REAL_PROFILE)
+    )
+    return (*PROFILES, REAL_PROFILE, *custom)
+
+
 def profile_path(name: str) -> Path:
-    known = (*PROFILES, REAL_PROFILE)
+    known = available_profiles()
     if name not in known:
         close = difflib.get_close_matches(name, known, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise ConfigError(f"unknown profile {name!r}{hint}; choose one of {known}")
+        raise ConfigError(
+            f"unknown profile {name!r}{hint}; choose one of {known}, or write "
+            f"{PARAMS_DIR / (name + '.yaml')} (a copy of params/cpu.yaml with its `name` changed)"
+        )
     return PARAMS_DIR / f"{name}.yaml"
+
+
+def read_yaml(path: Path) -> Any:
+    """A YAML file's contents; a syntax error names the file, line and column."""
+    try:
+        return yaml.safe_load(Path(path).read_text())
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"{path}, line {mark.line + 1}, column {mark.column + 1}" if mark else str(path)
+        problem = getattr(err, "problem", None) or str(err)
+        raise ConfigError(f"{where}: invalid YAML ({problem})") from None
 
 
 def load_profile(name: str, overrides: dict | None = None, path: Path | None = None) -> Profile:
@@ -563,7 +592,9 @@ def load_profile(name: str, overrides: dict | None = None, path: Path | None = N
     path = path or profile_path(name)
     if not path.exists():
         raise ConfigError(f"parameter file {path} is missing")
-    data = yaml.safe_load(path.read_text())
+    data = read_yaml(path)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of parameters, got {type(data).__name__}")
     if overrides:
         if not isinstance(overrides, dict):
             raise ConfigError(f"overrides must be a mapping, got {overrides!r}")

@@ -14,17 +14,28 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 import time
 from pathlib import Path
 
-import yaml
+from jupyter_client.manager import AsyncKernelManager
 
 from . import runtime
 from .cache import write_json_atomic
-from .config import PROFILES, REAL_PROFILE, ConfigError, load_profile
+from .config import ConfigError, load_profile, profile_path, read_yaml
 from .paths import BUILD_DIR, CACHE_DIR, NOTEBOOKS_DIR, results_dir
+
+
+class LocalKernelManager(AsyncKernelManager):
+    """The notebook kernel, reached over local sockets (IPC) rather than TCP: nothing listens on
+    the network, and the kernel has no unencrypted-TCP warning to print."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.transport = "ipc"
+
 
 REAL_NOTEBOOKS = range(3, 7)  # what a real run has: verifiers, search, revisions, compute-optimal
 
@@ -32,6 +43,8 @@ REAL_NOTEBOOKS = range(3, 7)  # what a real run has: verifiers, search, revision
 def notebooks(only: str | None = None, real: bool = False) -> list[Path]:
     found = sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
     if only is not None:
+        if not str(only).isdigit():
+            raise SystemExit(f"NB must be a notebook number such as 03, got {only!r}")
         found = [nb for nb in found if nb.name.startswith(f"{int(only):02d}_")]
         if not found:
             raise SystemExit(f"no notebook numbered {only} in {NOTEBOOKS_DIR}")
@@ -46,10 +59,7 @@ def notebooks(only: str | None = None, real: bool = False) -> list[Path]:
 def resolve_profile(name: str) -> str:
     if name == "auto":
         return "full" if runtime.device().startswith("cuda") else "cpu"
-    if name not in (*PROFILES, REAL_PROFILE):
-        raise SystemExit(
-            f"unknown profile {name!r}; choose auto or one of {(*PROFILES, REAL_PROFILE)}"
-        )
+    profile_path(name)  # an unknown profile is named, with the closest known one
     return name
 
 
@@ -57,7 +67,9 @@ def read_overrides(path: str | Path | None) -> dict:
     """The mapping in a YAML file of overrides (none: empty)."""
     if path is None:
         return {}
-    data = yaml.safe_load(Path(path).read_text())
+    if not Path(path).is_file():
+        raise ConfigError(f"overrides file {path} does not exist")
+    data = read_yaml(Path(path))
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: overrides must be a YAML mapping, got {type(data).__name__}")
     return data
@@ -69,9 +81,11 @@ def run(
     output_dir: Path | None = None,
     overrides: dict | None = None,
     cold: bool = False,
+    verbose: bool = True,
 ) -> dict[str, float]:
     """Execute notebooks for `profile` (with `overrides` merged in); returns wall seconds per
-    notebook. `cold`: every notebook from an empty cache, the total recorded as cold."""
+    notebook. `cold`: every notebook from an empty cache, the total recorded as cold.
+    `verbose`: stream what the notebooks print (cache hits, resumes, progress) to the log."""
     import papermill
 
     overrides = overrides or {}
@@ -85,6 +99,9 @@ def run(
     out_dir.mkdir(parents=True, exist_ok=True)
     # the kernel must be this interpreter, with `ttc` importable
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    # progress bars in executed notebooks refresh every 30 s at most, so a long loop leaves a
+    # few lines, not hundreds (tqdm reads TQDM_* defaults from the environment)
+    os.environ.setdefault("TQDM_MININTERVAL", "30")
     timing: dict[str, float] = {}
     for nb in notebooks(only, cfg.is_real):
         print(f"==> {nb.name} [{profile}]", flush=True)
@@ -98,7 +115,8 @@ def run(
                 cwd=str(NOTEBOOKS_DIR),
                 execution_timeout=cfg.cell_timeout_s,
                 progress_bar=False,
-                log_output=False,
+                log_output=verbose,
+                kernel_manager_class=LocalKernelManager,
             )
         except papermill.PapermillExecutionError as err:
             raise SystemExit(
@@ -106,9 +124,19 @@ def run(
                 f"see {out_dir / nb.name}"
             ) from err
         timing[nb.stem] = round(time.perf_counter() - start, 1)
-        print(f"    done in {timing[nb.stem]:.0f} s", flush=True)
+        print(f"    done in {timing[nb.stem]:.0f} s{_against_budget(cfg, nb.stem, timing[nb.stem])}",
+              flush=True)  # fmt: skip
     _record_timing(profile, timing, cold)
     return timing
+
+
+def _against_budget(cfg, notebook: str, seconds: float) -> str:
+    """' (budget N min)', with a warning when the notebook overran its profile's budget."""
+    budget = cfg.budget_minutes.get(notebook)
+    if budget is None:
+        return ""
+    over = seconds > 60 * budget
+    return f" (budget {budget:g} min{'; OVER BUDGET: update budget_minutes' if over else ''})"
 
 
 def _record_timing(profile: str, timing: dict[str, float], cold: bool = False) -> None:
@@ -149,8 +177,14 @@ def main(argv: list[str] | None = None) -> None:
         help="time a cold run (the cache must be empty) and record it as cold_total_s",
     )
     args = parser.parse_args(argv)
-    profile = resolve_profile(args.profile)
-    timing = run(profile, args.only, overrides=read_overrides(args.overrides), cold=args.cold)
+    # papermill logs each cell's output (with log_output) through its logger
+    logging.basicConfig(level=logging.WARNING, format="    %(message)s")
+    logging.getLogger("papermill").setLevel(logging.INFO)
+    try:
+        profile = resolve_profile(args.profile)
+        timing = run(profile, args.only, overrides=read_overrides(args.overrides), cold=args.cold)
+    except ConfigError as err:  # bad input: one paragraph, no traceback
+        raise SystemExit(f"error: {err}") from None
     print(f"pipeline [{profile}] finished: {sum(timing.values()):.0f} s")
 
 

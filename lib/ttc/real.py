@@ -3,7 +3,7 @@
 The first `real.shots` problems of the file are the prompt's worked examples; the rest are
 shuffled with the profile's seed and split into test, prm_train and revision_train (in
 that order, `splits.*` problems each), so that PRM training and revision data never see
-a test question.
+a test question; repeated problems are dropped first.
 """
 
 from __future__ import annotations
@@ -30,8 +30,35 @@ class RealRun:
     skipped: tuple[SkippedProblem, ...]  # problems whose gold answer does not parse
 
 
+def normalised(text: str) -> str:
+    """A problem's text up to case and whitespace: what counts as the same question."""
+    return " ".join(text.lower().split())
+
+
+def deduplicated(problems: tuple[MathProblem, ...]) -> tuple[tuple[MathProblem, ...], list]:
+    """The problems without repeats of an earlier one (normalised text), and the repeats as
+    (line, line of the first occurrence)."""
+    first: dict[str, int] = {}
+    kept, repeats = [], []
+    for p in problems:
+        key = normalised(p.problem)
+        if key in first:
+            repeats.append((p.line, first[key]))
+        else:
+            first[key] = p.line
+            kept.append(p)
+    return tuple(kept), repeats
+
+
 def real_splits(profile: Profile, problems: tuple[MathProblem, ...]):
-    """(shots, {split name: problems}) for the real profile."""
+    """(shots, {split name: problems}) for the real profile. Repeated problems (the same
+    normalised text, including repeats of a worked example) are dropped, and reported, before
+    splitting, so that no test question is also a training question or a shot."""
+    problems, repeats = deduplicated(problems)
+    if repeats:
+        shown = ", ".join(f"line {a} (= line {b})" for a, b in repeats[:5])
+        more = f" and {len(repeats) - 5} more" if len(repeats) > 5 else ""
+        print(f"real: dropped {len(repeats)} repeated problems: {shown}{more}")
     shots, rest = problems[: profile.real.shots], list(problems[profile.real.shots :])
     sizes = [getattr(profile.splits, name) for name in SPLIT_NAMES]
     if len(rest) < sum(sizes):

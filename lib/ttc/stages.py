@@ -514,9 +514,13 @@ def verifier_scorer(profile: Profile, kind: str, device: str):
     return as_scorer(load_verifier(train_verifier_model(profile, kind, device) / "model", device))
 
 
+def verifier_dir(profile: Profile, kind: str) -> Path:
+    """A trained verifier's artifact (notebook 03 builds it)."""
+    return _require("verifier", _verifier_inputs(profile, kind), VERIFIER_VERSION, "03_verifiers")
+
+
 def verifier_history(profile: Profile, kind: str) -> dict:
-    path = _require("verifier", _verifier_inputs(profile, kind), VERIFIER_VERSION, "03_verifiers")
-    return json.loads((path / "history.json").read_text())
+    return json.loads((verifier_dir(profile, kind) / "history.json").read_text())
 
 
 def _bank_inputs(profile: Profile) -> dict:

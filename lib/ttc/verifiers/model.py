@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 from transformers import AutoConfig, AutoModelForTokenClassification
+from transformers import logging as hf_logging
 
 from ..config import VerifierConfig
 from ..models.pretrain import length_bucketed_batches
@@ -46,9 +47,19 @@ def init_verifier(policy_dir: str | Path, dropout: float, device: str = "cpu"):
     """A fresh verifier: the policy checkpoint's backbone plus a new scalar head."""
     config = AutoConfig.from_pretrained(policy_dir, num_labels=1)
     config.classifier_dropout = dropout
-    model = AutoModelForTokenClassification.from_pretrained(
-        policy_dir, config=config, dtype=torch.float32
-    )
+    # the new head is missing from the policy checkpoint by design: check that nothing else
+    # is, instead of letting transformers print its load report
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()
+    try:
+        model, info = AutoModelForTokenClassification.from_pretrained(
+            policy_dir, config=config, dtype=torch.float32, output_loading_info=True
+        )
+    finally:
+        hf_logging.set_verbosity(verbosity)
+    missing = [k for k in info["missing_keys"] if not k.startswith(("score.", "classifier."))]
+    if missing:
+        raise ValueError(f"{policy_dir}: the policy checkpoint lacks {missing}")
     return model.to(device)
 
 
