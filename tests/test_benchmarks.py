@@ -2,6 +2,7 @@
 stand-in models and leave the committed reference numbers alone."""
 
 import ttc.paths as paths
+
 from benchmarks import sampler, search
 
 
