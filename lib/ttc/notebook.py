@@ -54,6 +54,8 @@ class Run:
             "notebook": self.notebook,
             "profile": self.profile.name,
             "device": self.device,
+            "threads": torch.get_num_threads(),
+            "torch": torch.__version__,
             "wall_s": round(time.perf_counter() - self.started, 1),
             **results,
         }

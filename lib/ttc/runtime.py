@@ -31,15 +31,16 @@ def seed_everything(seed: int) -> None:
 
 
 def threads() -> int:
-    """Intra-op threads for this run: `TTC_THREADS` if set, else every core this process may use.
-    Tables are reproducible for a fixed thread count (float sums are ordered by it), so the
-    count is recorded with the timings; on a machine other jobs share, `TTC_THREADS=1` can be
-    several times faster than all cores."""
-    env = os.environ.get("TTC_THREADS")
-    if env:
-        if not env.isdigit() or int(env) < 1:
-            raise ValueError(f"TTC_THREADS={env!r}: a positive integer")
-        return int(env)
+    """Intra-op threads for this run: `TTC_THREADS` if set, else `OMP_NUM_THREADS`, else every
+    core this process may use. Tables are reproducible for a fixed thread count (float sums
+    are ordered by it), so the count is recorded with the timings and results; on a machine
+    other jobs share, `TTC_THREADS=1` can be several times faster than all cores."""
+    for name in ("TTC_THREADS", "OMP_NUM_THREADS"):
+        env = os.environ.get(name)
+        if env:
+            if not env.isdigit() or int(env) < 1:
+                raise ValueError(f"{name}={env!r}: a positive integer")
+            return int(env)
     return (
         len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     )
