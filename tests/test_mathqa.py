@@ -196,3 +196,29 @@ def test_real_splits_drop_repeated_problems_and_report_them(capsys):
     texts += [" ".join(p.problem.lower().split()) for part in splits.values() for p in part]
     assert len(texts) == len(set(texts)) == 12
     assert "dropped 12 repeated problems" in capsys.readouterr().out
+
+
+def test_grading_off_the_main_thread_is_bounded_in_time():
+    import time
+
+    from ttc.tasks.mathqa import grading
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(1) as pool:
+        assert not pool.submit(grade, "9^{9^{9^{9}}}", "1").result()
+    assert time.perf_counter() - start < 4 * grading.TIMEOUT_S
+
+
+def test_boxed_line_search_is_linear_on_long_unclosed_output():
+    import time
+
+    text = "\\boxed{ 1 + \n" * 8000  # ~100 KB of boxes that never close
+    start = time.perf_counter()
+    assert through_boxed_line(text) == text
+    assert time.perf_counter() - start < 2.0
+    assert extract_boxed("so \\boxed5") == "5"
+
+
+def test_thin_space_thousands_separator():
+    assert grade(r"1\,000", "1000") and grade(r"1\,000\,000", "1000000")
+    assert not grade(r"2\,3", "23")

@@ -2,12 +2,14 @@ r"""Final answers of MATH-style solutions: the last `\boxed{...}`, graded by mat
 
 Which forms are equal (fractions, radicals, intervals, sets, degrees, percentages) is
 math-verify's judgement, not hand-written rules. Its `parse` and `verify` bound their work
-with `signal.alarm`, which only works in the main thread; elsewhere (a worker thread) they
-run without a time limit instead of failing.
+with `signal.alarm`, which only works in the main thread; from any other thread grading runs
+in a worker process that is killed when it overruns, so no answer can hang a run.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import multiprocessing.pool
 import re
 import threading
 from dataclasses import dataclass, field
@@ -19,49 +21,101 @@ TIMEOUT_S = 5
 _BOX = re.compile(r"\\(?:boxed|fbox)(?![A-Za-z])")
 
 
+_SPACE = re.compile(r"\s*")
+_BARE = re.compile(r"[^\s$]+")
+
+
+def boxed_spans(text: str) -> list[tuple[int, int | None, str | None]]:
+    r"""Every `\boxed` (or `\fbox`) answer in order, as (start, end, content): `end` is where
+    its content is complete (None when the box never closes or is empty). `\boxed{...}` takes
+    nested braces; `\boxed 5` and `\boxed5` give "5". One pass over the text (braces matched
+    with a stack), so long unclosed outputs cost linear time."""
+    closing, stack = {}, []
+    for k, char in enumerate(text):
+        if char == "{":
+            stack.append(k)
+        elif char == "}" and stack:
+            closing[stack.pop()] = k
+    spans = []
+    for m in _BOX.finditer(text):
+        first = _SPACE.match(text, m.end()).end()
+        if first < len(text) and text[first] == "{":
+            close = closing.get(first)
+            content = None if close is None else text[first + 1 : close].strip() or None
+            spans.append((m.end(), None if content is None else close + 1, content))
+        else:
+            bare = _BARE.match(text, first)
+            spans.append((m.end(), bare.end() if bare else None, bare.group() if bare else None))
+    return spans
+
+
 def extract_boxed(text: str) -> str | None:
     r"""The content of the last `\boxed{...}` (or `\fbox{...}`) in `text`, nested braces
     included; `\boxed 5` gives "5". None without a box, or when the last box never closes
     (a truncated answer is no answer)."""
-    starts = [m.end() for m in _BOX.finditer(text)]
-    if not starts:
-        return None
-    rest = text[starts[-1] :]
-    if not rest.lstrip().startswith("{"):
-        bare = re.match(r"\s+([^\s$]+)", rest)
-        return bare.group(1) if bare else None
-    depth = 0
-    for k, char in enumerate(rest):
-        depth += {"{": 1, "}": -1}.get(char, 0)
-        if char == "}" and depth == 0:
-            return rest[rest.index("{") + 1 : k].strip() or None
-    return None
+    spans = boxed_spans(text)
+    return spans[-1][2] if spans else None
 
 
-def _timeout() -> int | None:
-    return TIMEOUT_S if threading.current_thread() is threading.main_thread() else None
+_WORKER: multiprocessing.pool.Pool | None = None
+_WORKER_LOCK = threading.Lock()
 
 
-@lru_cache(maxsize=1 << 16)
-def parse_answer(latex: str):
-    """math-verify's expression for a boxed answer's LaTeX; None when it finds none."""
+def _bounded(fn, *args, default=None):
+    """`fn(*args)` within TIMEOUT_S seconds. On the main thread math-verify bounds its own work
+    (with `signal.alarm`); any other thread has no signals, so the call runs in a worker
+    process that is killed, and `default` returned, when it overruns."""
+    global _WORKER
+    if threading.current_thread() is threading.main_thread():
+        return fn(*args)
+    with _WORKER_LOCK:
+        if _WORKER is None:
+            _WORKER = multiprocessing.get_context("spawn").Pool(1)
+        worker = _WORKER
+    try:
+        return worker.apply_async(fn, args).get(TIMEOUT_S)
+    except multiprocessing.TimeoutError:
+        with _WORKER_LOCK:
+            worker.terminate()
+            if _WORKER is worker:
+                _WORKER = None
+        return default
+
+
+_THIN_SPACE_THOUSANDS = re.compile(r"(?<=\d)\\,(?=\d{3}(?!\d))")
+
+
+def _parse(latex: str):
+    latex = _THIN_SPACE_THOUSANDS.sub("", latex)  # 1\,000: a thousands separator math-verify misses
     found = parse(
         f"${latex}$",
         extraction_config=[LatexExtractionConfig()],
         fallback_mode="no_fallback",
-        parsing_timeout=_timeout(),
+        parsing_timeout=TIMEOUT_S,
     )
     return found[0] if found else None
 
 
-def grade(pred: str | None, gold: str) -> bool:
-    """Whether a predicted answer (LaTeX, as boxed) equals the gold one; unparsable is wrong."""
-    if pred is None:
-        return False
+def _equal(gold: str, pred: str) -> bool:
     gold_expr, pred_expr = parse_answer(gold), parse_answer(pred)
     if gold_expr is None or pred_expr is None:
         return False
-    return bool(verify(gold_expr, pred_expr, timeout_seconds=_timeout()))
+    return bool(verify(gold_expr, pred_expr, timeout_seconds=TIMEOUT_S))
+
+
+@lru_cache(maxsize=1 << 16)
+def parse_answer(latex: str):
+    """math-verify's expression for a boxed answer's LaTeX; None when it finds none or takes
+    longer than TIMEOUT_S."""
+    return _bounded(_parse, latex)
+
+
+def grade(pred: str | None, gold: str) -> bool:
+    """Whether a predicted answer (LaTeX, as boxed) equals the gold one; unparsable, or not
+    decided within the time limit, is wrong."""
+    if pred is None:
+        return False
+    return bool(_bounded(_equal, gold, pred, default=False))
 
 
 @dataclass(frozen=True)

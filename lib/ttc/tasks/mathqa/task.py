@@ -14,11 +14,12 @@ stops is graded the same way as a searched one.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from functools import cached_property
 
 from .data import MathProblem
-from .grading import Answer, extract_boxed, grade, read_answer
+from .grading import Answer, boxed_spans, extract_boxed, grade, read_answer
 from .prompt import prompt_ids
 
 
@@ -32,11 +33,12 @@ def newline_ids(tokenizer) -> list[int]:
 def through_boxed_line(text: str) -> str:
     """`text` up to the end of the first line by which an answer has been boxed (all of it
     when none has)."""
-    start = 0
-    while (end := text.find("\n", start)) >= 0:
-        if extract_boxed(text[:end]) is not None:
-            return text[:end]
-        start = end + 1
+    spans, i, last = boxed_spans(text), 0, None
+    for line_end in (m.start() for m in re.finditer("\n", text)):
+        while i < len(spans) and spans[i][0] <= line_end:  # the last box begun by this line
+            last, i = spans[i], i + 1
+        if last is not None and last[1] is not None and last[1] <= line_end:
+            return text[:line_end]
     return text
 
 
