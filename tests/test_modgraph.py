@@ -148,3 +148,18 @@ def test_roles_on_a_hand_made_solution():
         "answer",
         "structure",
     ]
+
+
+def test_repeated_and_unnecessary_steps_are_both_invalid_and_text_never_raises(problems):
+    from ttc.tasks.modgraph import is_valid_solution
+
+    p = next(q for q in problems if q.step_format != "chain" and q.n_ops >= 2)
+    solution = reference_solution(p)
+    first, rest = solution.split(" <s> ", 1)
+    repeated = f"{first} <s> {first} <s> {rest}"
+    assert check_steps(p, repeated)[1].reason == "repeated step"
+    assert not is_valid_solution(p, repeated)
+    assert not is_valid_solution(p, corruptions(p, solution)["unnecessary step"])
+    for text in ["<ans> ² <eos>", f"{first} <s> <ans> ³", "v01 = ² <s>"]:
+        assert not is_correct(p, text) and not is_valid_solution(p, text)
+        check_steps(p, text)  # a verdict, never an exception

@@ -76,7 +76,7 @@ def step_text(problem: Problem, target: str) -> str:
 
 def check_step(problem: Problem, step: tuple[str, ...], computed: set[str]) -> str:
     """The first error of one step (a reason of `REASONS`), or "ok"."""
-    if len(step) != STEP_LEN or step[4] != "=" or not all(step[j].isdigit() for j in (1, 3, 5)):
+    if len(step) != STEP_LEN or step[4] != "=" or not all(step[j].isdecimal() for j in (1, 3, 5)):
         return "malformed"
     key, prev, op, const, _, result = step
     eq = problem.definitions.get(key)

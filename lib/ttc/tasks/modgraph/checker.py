@@ -41,7 +41,7 @@ def parse_solution(text: str) -> ParsedSolution:
                 steps.append(tuple(current))
                 current = []
             value = tokens[i + 1] if i + 1 < len(tokens) else None
-            answer = int(value) if value is not None and value.isdigit() else None
+            answer = int(value) if value is not None and value.isdecimal() else None
             complete = answer is not None and tokens[i + 2 :] == [EOS]
             break
         elif tok == EOS:
@@ -118,9 +118,11 @@ def _check_step(problem: Problem, step: tuple[str, ...], computed: set[str]) -> 
     eq = problem.definitions.get(target)
     if eq is None or eq.is_leaf:
         return StepVerdict(False, "unknown target" if eq is None else "leaf restated")
+    if target in computed:  # like an unnecessary step: work the solution did not need
+        return StepVerdict(False, "repeated step")
     if not all(o in computed or problem.definitions[o].is_leaf for o in (eq.left, eq.right)):
         return StepVerdict(False, "operand not yet computed")
-    if not step[-1].isdigit():
+    if not step[-1].isdecimal():
         return StepVerdict(False, "malformed")
     result = int(step[-1])
     if not terse:
@@ -129,7 +131,7 @@ def _check_step(problem: Problem, step: tuple[str, ...], computed: set[str]) -> 
             return StepVerdict(False, "malformed")
         if (left, op, right) != (eq.left, eq.op, eq.right):
             return StepVerdict(False, "wrong definition")
-        if not (a.isdigit() and b.isdigit()) or (int(a), int(b)) != (
+        if not (a.isdecimal() and b.isdecimal()) or (int(a), int(b)) != (
             problem.values[left],
             problem.values[right],
         ):
