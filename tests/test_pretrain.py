@@ -7,7 +7,7 @@ import torch
 from ttc.config import TaskConfig, TrainConfig
 from ttc.models.evaluate import greedy_pass_at_1, role_losses, sampled_pass_at_1
 from ttc.models.ladder import load_model
-from ttc.models.pretrain import RESUME_FILE, pretrain
+from ttc.models.pretrain import TRAINER_STATE, pretrain
 from ttc.tasks.modgraph import ROLES, build_corpus, build_tokenizer, generate_problem
 
 
@@ -32,7 +32,7 @@ def test_loss_falls_and_checkpoints_load(tmp_path, tiny_spec, corpus, problems):
         load_model(tmp_path / metrics["checkpoints"][-1]["name"]), problems[:8], progress=False
     )
     assert first.equals(second)  # loads back with identical behaviour
-    assert not (tmp_path / RESUME_FILE).exists()
+    assert (tmp_path / metrics["checkpoints"][0]["name"] / TRAINER_STATE).exists()
 
 
 def test_interrupted_training_resumes_to_the_same_model(tmp_path, tiny_spec, corpus):
@@ -57,11 +57,30 @@ def test_interrupted_training_resumes_to_the_same_model(tmp_path, tiny_spec, cor
             evaluate=interrupt_after_first_checkpoint,
             progress=False,
         )
-    assert (tmp_path / "run" / RESUME_FILE).exists()
+    assert (tmp_path / "run" / "ckpt-0.500" / TRAINER_STATE).exists()
     pretrain(tiny_spec, CFG, corpus, tmp_path / "run", seed=0, device="cpu", progress=False)
     a = load_model(tmp_path / "ref" / "ckpt-1.000").state_dict()
     b = load_model(tmp_path / "run" / "ckpt-1.000").state_dict()
     assert all(torch.allclose(a[k], b[k], atol=1e-6) for k in a)
+
+
+def test_a_corrupt_checkpoint_resumes_from_the_last_intact_one(tmp_path, tiny_spec, corpus, capsys):
+    from ttc import cache
+
+    def build(work):
+        pretrain(tiny_spec, CFG, corpus, work, seed=0, device="cpu", progress=False)
+
+    path = cache.artifact("pretrain", {"t": 1}, build, root=tmp_path)
+    reference = load_model(path / "ckpt-1.000").state_dict()
+    weights = path / "ckpt-1.000" / "model.safetensors"
+    blob = bytearray(weights.read_bytes())
+    blob[len(blob) // 2] ^= 0xFF  # one flipped byte in the final weights
+    weights.write_bytes(bytes(blob))
+    path = cache.artifact("pretrain", {"t": 1}, build, root=tmp_path)
+    out = capsys.readouterr().out
+    assert "corrupt" in out and "resuming at step" in out and "at step 0/" not in out
+    rebuilt = load_model(path / "ckpt-1.000").state_dict()
+    assert all(torch.allclose(reference[k], rebuilt[k], atol=1e-6) for k in reference)
 
 
 class _Uniform(torch.nn.Module):

@@ -104,6 +104,27 @@ def verify(directory: Path) -> str | None:
     return None
 
 
+def _salvage(final: Path, work: Path) -> int:
+    """Turn a corrupt artifact back into an interrupted build: files that match the manifest
+    stay (a resumable build continues from them, e.g. pretraining from its last intact
+    checkpoint), the rest and the manifest go. Returns the number of files kept."""
+    try:
+        digests = json.loads((final / MANIFEST).read_text())["files"]
+    except (OSError, json.JSONDecodeError, KeyError):
+        digests = {}
+    kept = 0
+    for path in sorted(p for p in final.rglob("*") if p.is_file()):
+        name = str(path.relative_to(final))
+        if digests.get(name) is not None and file_digest(path) == digests[name]:
+            kept += 1
+        else:
+            path.unlink()
+    if work.exists():
+        shutil.rmtree(work)
+    os.replace(final, work)
+    return kept
+
+
 def lookup(kind: str, inputs: Any, version: int = 1, root: Path | None = None) -> Path | None:
     """The finished, intact directory for these inputs, or None (never builds)."""
     root = Path(root) if root is not None else cache_root()
@@ -129,8 +150,9 @@ def artifact(
             if not quiet:
                 print(f"[cache] {kind}/{key}: reused")
             return final
-        print(f"[cache] {kind}/{key}: corrupt ({problem}); rebuilding")
-        shutil.rmtree(final)
+        work = root / kind / f"{key}.partial"
+        kept = _salvage(final, work)
+        print(f"[cache] {kind}/{key}: corrupt ({problem}); rebuilding from {kept} intact files")
     work = root / kind / f"{key}.partial"
     if work.exists() and not quiet:
         print(f"[cache] {kind}/{key}: resuming an interrupted build")

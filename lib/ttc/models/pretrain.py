@@ -25,7 +25,7 @@ from ..config import ModelSpec, TrainConfig
 from ..tasks.modgraph.tokenizer import build_tokenizer
 from .ladder import build_model, load_model, non_embedding_parameters
 
-RESUME_FILE = "resume.pt"
+TRAINER_STATE = "trainer_state.pt"  # per checkpoint: optimizer and loop state, to resume from
 
 
 def checkpoint_name(fraction: float) -> str:
@@ -102,7 +102,8 @@ def pretrain(
     tokenizer=None,
     pad_id: int | None = None,
 ) -> dict:
-    """Train `spec` on `corpus` into `workdir`, resuming from `workdir/resume.pt` if present.
+    """Train `spec` on `corpus` into `workdir`, resuming from its last intact
+    checkpoint if there is one (each holds weights, optimizer and loop state).
 
     `evaluate(model) -> dict` is called at `cfg.eval_points` evenly spaced points (and at the
     end) to record validation metrics over training. `init_from` (a checkpoint directory)
@@ -146,9 +147,8 @@ def pretrain(
         "flops_counted": 0.0,
         "checkpoints": [],
     }
-    resume = workdir / RESUME_FILE
-    if resume.exists():
-        saved = torch.load(resume, map_location=device, weights_only=False)
+    saved = _last_intact_checkpoint(workdir, device)
+    if saved is not None:
         model.load_state_dict(saved["model"])
         optim.load_state_dict(saved["optim"])
         state = saved["state"]
@@ -216,9 +216,10 @@ def pretrain(
             )
             state["step"] = done
             state["wall_s"] = time.perf_counter() - t_start
-            torch.save(
-                {"model": model.state_dict(), "optim": optim.state_dict(), "state": state}, resume
-            )
+            # what resuming from this checkpoint needs besides the weights
+            tmp = workdir / name / (TRAINER_STATE + ".tmp")
+            torch.save({"optim": optim.state_dict(), "state": state}, tmp)
+            tmp.replace(workdir / name / TRAINER_STATE)
         bar.update(1)
     bar.close()
     wall = time.perf_counter() - t_start
@@ -238,8 +239,21 @@ def pretrain(
         "evals": state["evals"],
     }
     write_json_atomic(workdir / "metrics.json", metrics)
-    resume.unlink(missing_ok=True)
     return metrics
+
+
+def _last_intact_checkpoint(workdir: Path, device: str) -> dict | None:
+    """Weights, optimizer and loop state of the latest checkpoint that loads completely (an
+    interrupted run, or one whose later checkpoint is corrupt, resumes there); None if none."""
+    for directory in sorted(workdir.glob("ckpt-*"), reverse=True):
+        try:
+            saved = torch.load(directory / TRAINER_STATE, map_location=device, weights_only=False)
+            saved["model"] = load_model(directory, device).state_dict()
+        except Exception as err:  # missing or damaged file: try the checkpoint before
+            print(f"[pretrain] {directory.name} cannot be resumed from ({type(err).__name__})")
+            continue
+        return saved
+    return None
 
 
 def read_metrics(directory: Path) -> dict:
