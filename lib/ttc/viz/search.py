@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-from ..outcomes import BANK_METHODS
+from ..selection import BANK_METHODS
 from . import mean_and_se
 
 

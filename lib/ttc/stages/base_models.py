@@ -1,0 +1,175 @@
+"""Notebook 02: pretraining the ladder, validation pass@1 per checkpoint, and the checkpoint
+that acts as each model (a compute-limited base under `base_target`)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+
+import pandas as pd
+
+from .. import cache, runtime
+from ..config import Profile
+from ..models.evaluate import earliest_reaching, greedy_pass_at_1, role_losses
+from ..models.ladder import load_model
+from ..models.pretrain import checkpoint_name, pretrain, read_metrics
+from ..tasks.modgraph import Splits
+from .common import _require
+from .data import _corpus_inputs, _splits_inputs, load_pretraining_corpus, load_splits
+
+PRETRAIN_VERSION = 1
+EVAL_VERSION = 1
+
+
+def _pretrain_inputs(profile: Profile, name: str, seed: int | None = None) -> dict:
+    inputs = {
+        "corpus": _corpus_inputs(profile),
+        "model": asdict(profile.model(name)),
+        "train": asdict(profile.train),
+        "eval": asdict(profile.eval),
+    }
+    if seed is not None and seed != profile.seed:  # another initialisation and batch order
+        inputs["train_seed"] = seed
+    return inputs
+
+
+def loss_probe(profile: Profile, splits: Splits) -> list:
+    """The fixed validation subset on which loss by role is tracked during training."""
+    k = profile.eval.loss_problems_per_level
+    return [
+        p
+        for level in profile.task.levels
+        for p in [q for q in splits.validation if q.n_ops == level][:k]
+    ]
+
+
+def train_model(profile: Profile, name: str, device: str, seed: int | None = None) -> Path:
+    """Pretrain one ladder model (resuming an interrupted run); returns its artifact directory.
+    `seed` (default: the profile's) sets the initialisation and batch order, not the data."""
+    splits = load_splits(profile)
+    probe = loss_probe(profile, splits)
+
+    def build(work: Path) -> None:
+        corpus = load_pretraining_corpus(profile)
+        pretrain(
+            profile.model(name),
+            profile.train,
+            corpus,
+            work,
+            profile.seed if seed is None else seed,
+            device,
+            evaluate=lambda model: {
+                "role_loss": role_losses(model, probe, profile.eval.batch_size)
+            },
+        )
+
+    inputs = _pretrain_inputs(profile, name, seed)
+    return cache.artifact("pretrain", inputs, build, PRETRAIN_VERSION)
+
+
+def model_run(profile: Profile, name: str, seed: int | None = None) -> Path:
+    """A finished pretraining run (notebook 02 builds it; `python -m ttc.calibrate` other seeds)."""
+    inputs = _pretrain_inputs(profile, name, seed)
+    return _require("pretrain", inputs, PRETRAIN_VERSION, "02_base_models")
+
+
+def ladder_metrics(profile: Profile) -> pd.DataFrame:
+    """One row per model: size, tokens, FLOPs (6ND and counted), throughput, wall time."""
+    rows = []
+    for spec in profile.ladder:
+        m = read_metrics(model_run(profile, spec.name))
+        rows.append(
+            {
+                "model": spec.name,
+                "d_model": spec.d_model,
+                "n_layers": spec.n_layers,
+                "n_params": m["n_params"],
+                "tokens": m["tokens_seen"],
+                "flops_6nd": m["flops_6nd"],
+                "flops_counted": m["flops_counted"],
+                "tokens_per_s": m["tokens_per_s"],
+                "wall_s": m["wall_s"],
+                "device": m["device"],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def policy_checkpoint(profile: Profile, name: str, seed: int | None = None) -> str:
+    """The checkpoint of ladder model `name` that acts as that model: the final one, except
+    for the base model under `base_target`, which is the earliest checkpoint whose validation
+    greedy pass@1 (averaged over levels) reaches the target: a compute-limited base, chosen on
+    the validation split from the per-checkpoint evaluations notebook 02 draws."""
+    if name != profile.base_model or profile.base_target is None:
+        return checkpoint_name(1.0)
+    evals = checkpoint_pass_at_1(profile, name, runtime.device(), progress=False, seed=seed)
+    return earliest_reaching(evals, profile.base_target)
+
+
+def policy_metrics(profile: Profile) -> pd.DataFrame:
+    """One row per ladder model: the checkpoint that acts as it (`policy_checkpoint`), its
+    pretraining tokens and FLOPs (6ND), and its parameters: the compute the exchange
+    compares."""
+    rows = []
+    for spec in profile.ladder:
+        m = read_metrics(model_run(profile, spec.name))
+        name = policy_checkpoint(profile, spec.name)
+        ckpt = next(c for c in m["checkpoints"] if c["name"] == name)
+        rows.append(
+            {
+                "model": spec.name,
+                "checkpoint": name,
+                "n_params": m["n_params"],
+                "tokens": ckpt["tokens"],
+                "flops_6nd": ckpt["flops_6nd"],
+            }
+        )
+    return pd.DataFrame(rows).set_index("model")
+
+
+def checkpoint_pass_at_1(
+    profile: Profile, name: str, device: str, progress: bool = True, seed: int | None = None
+) -> pd.DataFrame:
+    """Greedy pass@1 on the validation split for every checkpoint of one model (cached);
+    `seed`: a calibration run's training seed (default: the profile's)."""
+    run = model_run(profile, name, seed)
+    metrics = read_metrics(run)
+    splits = load_splits(profile)
+    frames = []
+    for ckpt in metrics["checkpoints"]:
+
+        def compute(ckpt=ckpt):
+            model = load_model(run / ckpt["name"], device)
+            frame = greedy_pass_at_1(
+                model, splits.validation, profile.eval.batch_size, progress=progress
+            )
+            return frame.drop(columns="output").to_dict(orient="list")
+
+        inputs = {
+            "run": _pretrain_inputs(profile, name, seed),
+            "checkpoint": ckpt["name"],
+            "validation": _splits_inputs(profile),
+        }
+        frame = pd.DataFrame(cache.cached_json("pass_at_1", inputs, compute, EVAL_VERSION))
+        frame["model"] = name
+        frame["checkpoint"] = ckpt["name"]
+        frame["fraction"] = ckpt["fraction"]
+        frame["tokens"] = ckpt["tokens"]
+        frame["flops_6nd"] = ckpt["flops_6nd"]
+        frame["flops_counted"] = ckpt["flops_counted"]
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def training_history(profile: Profile) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Training loss curves and validation loss by token role over training, long format."""
+    curves, roles = [], []
+    for spec in profile.ladder:
+        m = read_metrics(model_run(profile, spec.name))
+        curves += [{"model": spec.name, **point} for point in m["curve"]]
+        roles += [
+            {"model": spec.name, "tokens": e["tokens"], "role": role, "loss": loss}
+            for e in m["evals"]
+            for role, loss in e["role_loss"].items()
+        ]
+    return pd.DataFrame(curves), pd.DataFrame(roles)
