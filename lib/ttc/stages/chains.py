@@ -34,7 +34,6 @@ from .data import _splits_inputs, load_splits, task_of
 from .revisions import _revision_model_inputs, revision_checkpoint
 from .verifiers import _fit_verifier, _verifier_inputs, verifier_scorer
 
-# per prompt (float rounding differs) and noise drawn for live rows only (a new random stream)
 CHAINS_VERSION = 1
 REVISION_VERIFIER_VERSION = 1
 CHAIN_SCORES_VERSION = 1

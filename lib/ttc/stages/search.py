@@ -18,6 +18,7 @@ from .policy import _policy_inputs, load_policy
 from .verifiers import _verifier_inputs, verifier_scorer
 
 SEARCH_VERSION = 3  # 2: the PRM reads each step in one chunked forward; 3: one cache copy
+# per prompt (float rounding differs) and noise drawn for live rows only (a new random stream)
 
 
 def search_results(profile: Profile, method: str, budget: int, device: str) -> pd.DataFrame:
