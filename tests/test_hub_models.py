@@ -18,11 +18,12 @@ from hub_builders import (
     steer,
     tiny_llama,
 )
-from ttc.models.hub import load_policy, load_prm, solution_end_ids
+from ttc.models.hub import load_policy, solution_end_ids
 from ttc.sampling import sample
 from ttc.search import choose, tree_search
 from ttc.tasks.mathqa import INSTRUCTION, MathTask, load_problems, newline_ids, solution_steps
 from ttc.verifiers import ScoredSequence, init_verifier, score_steps
+from ttc.verifiers.hub import load_prm
 
 CHAT_TEMPLATE = (
     "{% for m in messages %}<|{{ m['role'] }}|>\n{{ m['content'] }}<|end|>\n{% endfor %}"

@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 from safetensors.numpy import load_file, save_file
 
+from .policy import Policy
 from .ragged import pack, unpack
 from .tasks.base import Task, complete
 from .tasks.modgraph.task import ModgraphTask
-from .verifiers.rollouts import Policy
 
 
 @dataclass(frozen=True)

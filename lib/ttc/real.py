@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from .config import ConfigError, Profile
-from .models.hub import generation_config, load_policy, load_prm, load_tokenizer, solution_end_ids
+from .models.hub import generation_config, load_policy, load_tokenizer, solution_end_ids
 from .tasks.mathqa import MathProblem, MathTask, SkippedProblem, load_problems
+from .verifiers.hub import load_prm
 from .verifiers.scorers import StepScorer
 
 SPLIT_NAMES = ("test", "prm_train", "revision_train")

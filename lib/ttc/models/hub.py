@@ -1,13 +1,6 @@
-"""Models from local Hugging Face directories: the policy, and a PRM of either kind.
-
-Any causal LM directory (config.json, weights, tokenizer files) serves as the policy. The
-PRM is our scalar-head PRM (`AutoModelForTokenClassification` with one label, as notebook
-03 trains and saves it) or an external causal-LM PRM that rates each step by the
-probability of a good vs a bad token after a step tag (Math-Shepherd style). Both come
-back as step scorers (`ttc.verifiers.scorers`), which the search and `score_steps` read.
-
-The search feeds the policy's token ids to the PRM, so a step-tag PRM must share the
-policy's tokenizer; `load_prm` checks that when given the policy's tokenizer.
+"""Models from local Hugging Face directories: loading with clear errors, the policy and its
+tokenizer, generation config and end tokens. Any causal LM directory (config.json, weights,
+tokenizer files) serves as the policy; a PRM directory is read by `ttc.verifiers.hub`.
 """
 
 from __future__ import annotations
@@ -18,13 +11,11 @@ import torch
 from transformers import (
     AutoConfig,
     AutoModelForCausalLM,
-    AutoModelForTokenClassification,
     AutoTokenizer,
     GenerationConfig,
 )
 
-from ..config import MODEL_DTYPES, PRM_STYLES
-from ..verifiers.scorers import ScalarHeadScorer, StepScorer, StepTagScorer
+from ..config import MODEL_DTYPES
 
 
 def resolve_dtype(name: str, device: str) -> torch.dtype:
@@ -48,7 +39,7 @@ def model_dir(directory: str | Path, what: str) -> Path:
     return path
 
 
-def _load(auto_class, path: Path, what: str, device: str, dtype: str):
+def load_pretrained(auto_class, path: Path, what: str, device: str, dtype: str):
     try:
         model = auto_class.from_pretrained(path, dtype=resolve_dtype(dtype, device))
     except (OSError, ValueError) as e:
@@ -67,7 +58,7 @@ def load_tokenizer(directory: str | Path, what: str = "tokenizer"):
 def load_policy(directory: str | Path, device: str = "cpu", dtype: str = "auto"):
     """(model, tokenizer) of a causal LM directory."""
     path = model_dir(directory, "policy")
-    return _load(AutoModelForCausalLM, path, "policy", device, dtype), load_tokenizer(
+    return load_pretrained(AutoModelForCausalLM, path, "policy", device, dtype), load_tokenizer(
         path, "policy"
     )
 
@@ -93,53 +84,3 @@ def solution_end_ids(config: GenerationConfig, tokenizer) -> tuple[int, ...]:
             "the policy names no end-of-sequence token (tokenizer or generation config)"
         )
     return tuple(sorted(ids))
-
-
-def token_id(tokenizer, text: str, what: str) -> int:
-    """The id of a vocabulary entry spelled `text`, or of the single token `text` encodes to."""
-    vocab = tokenizer.get_vocab()
-    if text in vocab:
-        return vocab[text]
-    ids = tokenizer(text, add_special_tokens=False)["input_ids"]
-    if len(ids) != 1:
-        pieces = tokenizer.convert_ids_to_tokens(ids)
-        raise ValueError(f"{what} {text!r} is not one token of the PRM's tokenizer: {pieces}")
-    return ids[0]
-
-
-def load_prm(
-    directory: str | Path,
-    style: str = "scalar",
-    *,
-    policy_tokenizer=None,
-    step_tag: str = " ки",
-    good: str = "+",
-    bad: str = "-",
-    device: str = "cpu",
-    dtype: str = "auto",
-) -> StepScorer:
-    """A PRM directory as a step scorer; `step_tag`, `good`, `bad` apply to style step_tag."""
-    if style not in PRM_STYLES:
-        raise ValueError(f"unknown PRM style {style!r}; choose one of {PRM_STYLES}")
-    path = model_dir(directory, f"PRM ({style})")
-    if style == "scalar":
-        model = _load(AutoModelForTokenClassification, path, "PRM (scalar)", device, dtype)
-        if model.config.num_labels != 1:
-            raise ValueError(
-                f"PRM (scalar): {path} has {model.config.num_labels} labels, a scalar head has 1 "
-                "(a causal-LM PRM that rates steps with tokens is style step_tag)"
-            )
-        return ScalarHeadScorer(model)
-    model = _load(AutoModelForCausalLM, path, "PRM (step_tag)", device, dtype)
-    tokenizer = load_tokenizer(path, "PRM (step_tag)")
-    if policy_tokenizer is not None and tokenizer.get_vocab() != policy_tokenizer.get_vocab():
-        raise ValueError(
-            f"PRM (step_tag): {path} has a different tokenizer from the policy; the search "
-            "feeds the policy's token ids to the PRM, so pair PRM and policy of one family"
-        )
-    return StepTagScorer(
-        model,
-        token_id(tokenizer, step_tag, "step tag"),
-        token_id(tokenizer, good, "good token"),
-        token_id(tokenizer, bad, "bad token"),
-    )

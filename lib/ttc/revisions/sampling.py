@@ -17,9 +17,9 @@ from safetensors.numpy import load_file, save_file
 from tqdm.auto import tqdm
 
 from ..bank import SampleBank, grade
+from ..policy import Policy
 from ..tasks.base import Task, complete
 from ..tasks.modgraph.task import ModgraphTask
-from ..verifiers.rollouts import Policy
 from .data import revision_prompt_ids
 
 

@@ -14,9 +14,9 @@ from .. import cache
 from ..bank import SampleBank, draw_bank
 from ..config import Profile
 from ..difficulty import oracle_bins, predicted_bins
+from ..policy import model_policy
 from ..ragged import pack, unpack
 from ..verifiers import (
-    model_policy,
     score_steps,
     scoring_items,
 )

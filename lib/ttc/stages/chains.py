@@ -15,6 +15,7 @@ from .. import cache
 from ..bank import SampleBank
 from ..config import Profile
 from ..models.ladder import load_model
+from ..policy import model_policy
 from ..revisions import (
     ChainBank,
     attempt_items,
@@ -26,7 +27,6 @@ from ..tasks.modgraph import Problem
 from ..verifiers import (
     aggregate,
     load_verifier,
-    model_policy,
     score_steps,
 )
 from .bank import _bank_items

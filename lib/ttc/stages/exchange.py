@@ -15,8 +15,8 @@ from ..flops import inference_flops
 from ..models.evaluate import greedy_pass_at_1
 from ..models.ladder import load_model
 from ..models.pretrain import read_metrics
+from ..policy import model_policy
 from ..selection import selection_curves
-from ..verifiers import model_policy
 from .bank import BANK_VERSION
 from .base_models import EVAL_VERSION, _pretrain_inputs, model_run, policy_checkpoint
 from .chains import _prm_last_scores

@@ -13,12 +13,12 @@ from .. import cache
 from ..bank import draw_bank
 from ..config import Profile
 from ..models.pretrain import corpus_loss, pretrain, read_metrics
+from ..policy import model_policy
 from ..revisions import (
     RevisionExample,
     revision_corpus,
     revision_examples,
 )
-from ..verifiers import model_policy
 from .data import _splits_inputs, load_splits, task_of
 from .policy import _base_spec, _policy_inputs, base_policy_dir, load_policy
 from .verifiers import heldout_questions

@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import cache
 from ..config import Profile
+from ..policy import model_policy
 from ..real import real_prm
 from ..verifiers import (
     KINDS,
@@ -18,7 +19,6 @@ from ..verifiers import (
     as_scorer,
     init_verifier,
     load_verifier,
-    model_policy,
     rollout_labels,
     train_verifier,
     training_items,

@@ -12,14 +12,13 @@ from .model import (
     train_verifier,
     training_items,
 )
-from .rollouts import LabelledSolution, Policy, model_policy, rollout_labels
+from .rollouts import LabelledSolution, rollout_labels
 from .scorers import ScalarHeadScorer, StepScorer, StepTagScorer, as_scorer, score_steps
 
 __all__ = [
     "AGGREGATIONS",
     "KINDS",
     "LabelledSolution",
-    "Policy",
     "ScalarHeadScorer",
     "ScoredSequence",
     "StepScorer",
@@ -29,7 +28,6 @@ __all__ = [
     "heldout_loss",
     "init_verifier",
     "load_verifier",
-    "model_policy",
     "rollout_labels",
     "score_steps",
     "scoring_items",

@@ -17,41 +17,14 @@ later, the PRM; without a checker (MATH-style data) the verdicts are empty.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..sampling import Generation, sample
+from ..policy import Policy
 from ..tasks.base import Task, complete, step_ends
 from ..tasks.modgraph.task import ModgraphTask
-
-# (prompts, samples per prompt, max new tokens per prompt, seed) -> generations
-Policy = Callable[[list[list[int]], int, list[int], int], list[Generation]]
-
-
-def model_policy(
-    model, temperature: float, batch_size: int, progress: bool = True, task: Task | None = None
-) -> Policy:
-    """A policy that samples `model` until the task's end of a solution, padding with its pad."""
-    task = task or ModgraphTask()
-
-    def policy(prompts, n, max_new_tokens, seed):
-        return sample(
-            model,
-            prompts,
-            n=n,
-            temperature=temperature,
-            max_new_tokens=max_new_tokens,
-            stop_ids=sorted(task.end_ids),
-            pad_id=task.pad_id,
-            batch_size=batch_size,
-            seed=seed,
-            progress=progress,
-            desc=f"sampling x{n}",
-        )
-
-    return policy
 
 
 @dataclass(frozen=True)
