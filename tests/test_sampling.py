@@ -87,12 +87,12 @@ def test_bad_arguments_fail_clearly(tiny_model, prompts):
 
 
 def test_temperature_sampling_follows_the_softmax():
-    from ttc.sampling import _pick
+    from ttc.sampling import pick
 
     logits = torch.tensor([[0.0, 1.0, 2.0]]).repeat(20_000, 1)
     gen = torch.Generator().manual_seed(0)
     for temperature in (1.0, 2.0):
-        counts = torch.bincount(_pick(logits, temperature, gen), minlength=3).float() / len(logits)
+        counts = torch.bincount(pick(logits, temperature, gen), minlength=3).float() / len(logits)
         assert torch.allclose(counts, torch.softmax(logits[0] / temperature, -1), atol=0.015)
 
 
@@ -102,7 +102,7 @@ def test_steps_of_a_few_live_rows_equal_full_batch_steps(tiny_model, prompts, mo
     from ttc import sampling
 
     def run(sparse_below: float) -> list[torch.Tensor]:
-        monkeypatch.setattr(sampling, "_SPARSE_STEP", sparse_below)
+        monkeypatch.setattr(sampling.llama, "_SPARSE_STEP", sparse_below)
         decoder = sampling.make_decoder(tiny_model, fast=True)
         with torch.inference_mode():
             decoder.start(prompts[:4], capacity=2, pad_id=0)

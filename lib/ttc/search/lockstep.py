@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import torch
 
-from ..sampling import _pick, make_decoder
+from ..sampling import make_decoder, pick
 from ..verifiers.scorers import as_scorer
 
 
@@ -82,7 +82,7 @@ class Lockstep:
                 break
             # noise for the live rows only, as a sampler that drops finished rows draws it
             tokens = torch.full_like(lengths, self.pad_id)
-            tokens[rows] = _pick(self.logits[rows], temperature, generator)
+            tokens[rows] = pick(self.logits[rows], temperature, generator)
             tokens_out[:, i] = tokens
             lengths += live.long()
             logits = self.policy.step(tokens, live)

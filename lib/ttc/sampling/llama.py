@@ -1,22 +1,13 @@
-"""Batched sampling with a KV cache: whole solutions or one step at a time.
-
-`model.generate` spends most of its time outside the matmuls for models this small, and
-keeps decoding rows that have already stopped. The sampler here decodes Llama-family
-models with a lean forward over a preallocated KV cache, prefills each distinct prompt
-once per batch and forks its cache for repeated samples, and drops finished rows from the
-batch as it goes. Any other causal LM runs through its own forward with a `DynamicCache`
-behind the same interface, so the rest of the library never sees the difference.
-"""
+"""The lean decoder for Llama-family models: a hand-written forward over a preallocated KV cache
+(fused projections, RoPE, RMSNorm), and its variant that keeps one cache copy per prompt for
+the rows that fork it. `fast_path_ok` says when it reproduces the model exactly."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-
 import torch
 import torch.nn.functional as F
-from tqdm.auto import tqdm
-from transformers import DynamicCache
+
+from .batch import last_real, left_pad
 
 _FAST_ARCHITECTURES = {"llama", "qwen2"}
 # A paused-row step runs the live rows alone below this live fraction: gathering their
@@ -24,34 +15,8 @@ _FAST_ARCHITECTURES = {"llama", "qwen2"}
 _SPARSE_STEP = 0.25
 
 
-@dataclass(frozen=True)
-class Generation:
-    """One sampled continuation and what it cost."""
-
-    prompt_index: int
-    sample_index: int
-    tokens: tuple[int, ...]  # generated ids, the stop token included
-    stopped: bool  # ended on a stop token (False: hit max_new_tokens)
-    n_prompt_tokens: int
-
-    @property
-    def n_generated(self) -> int:
-        return len(self.tokens)
-
-
-def left_pad(prompts: Sequence[Sequence[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Prompts right-aligned in one tensor (generation appends on the right), and the mask of real tokens."""
-    width = max(len(p) for p in prompts)
-    ids = torch.full((len(prompts), width), pad_id, dtype=torch.long)
-    valid = torch.zeros_like(ids, dtype=torch.bool)
-    for i, p in enumerate(prompts):
-        ids[i, width - len(p) :] = torch.tensor(p)
-        valid[i, width - len(p) :] = True
-    return ids, valid
-
-
-def _fast_path_ok(model) -> bool:
-    """Plain RoPE, no sliding window, Llama-style blocks: what `_LlamaDecoder` reproduces exactly."""
+def fast_path_ok(model) -> bool:
+    """Plain RoPE, no sliding window, Llama-style blocks: what `LlamaDecoder` reproduces exactly."""
     cfg = model.config
     rope = getattr(cfg, "rope_parameters", None) or {}
     return (
@@ -61,7 +26,7 @@ def _fast_path_ok(model) -> bool:
     )
 
 
-class _LlamaDecoder:
+class LlamaDecoder:
     """Lean forward for Llama-family models over a preallocated KV cache (rows x time)."""
 
     def __init__(self, model):
@@ -145,7 +110,7 @@ class _LlamaDecoder:
         inside = torch.ones(n, n, dtype=torch.bool, device=self.device).tril()
         eye = torch.eye(n, dtype=torch.bool, device=self.device)
         mask[..., start:] = (mask[..., start:] & inside) | eye  # padding attends to itself
-        return self._forward(tokens, positions, mask, start, at=_last_real(valid))
+        return self._forward(tokens, positions, mask, start, at=last_real(valid))
 
     def rewind(self, t: int) -> None:
         """Forget every slot from `t` on (rows that wrote there must have been dropped)."""
@@ -225,15 +190,15 @@ class _LlamaDecoder:
         return x if rep == 1 else x.repeat_interleave(rep, 1)
 
 
-class _SharedPromptDecoder(_LlamaDecoder):
-    """`_LlamaDecoder` that keeps one copy of each prompt's cache, however many rows fork it.
+class SharedPromptDecoder(LlamaDecoder):
+    """`LlamaDecoder` that keeps one copy of each prompt's cache, however many rows fork it.
 
     A search forks every prompt into N rows; with per-row caches each decode step reads N
     copies of the prompt's keys and values, and each fork copies them. Here rows hold only
     what they generated; each layer scores a row's query against its prompt's keys with
     the rows of a prompt batched together (padded to the largest group), and one softmax
     spans prompt and suffix. Same attention, different summation order: logits agree with
-    `_LlamaDecoder` to float rounding, not bit for bit.
+    `LlamaDecoder` to float rounding, not bit for bit.
     """
 
     def start(self, prompts: list[list[int]], capacity: int, pad_id: int):
@@ -307,11 +272,6 @@ class _Groups:
         return out.transpose(1, 2)[self.prompt, self.slot]
 
 
-def _last_real(valid: torch.Tensor) -> torch.Tensor:
-    """Index of each row's last real token in a chunk (0 for rows without one)."""
-    return (valid.sum(1) - 1).clamp(min=0)
-
-
 def _fused(*linears):
     """Concatenated weight (and bias, if any) of linear layers that read the same input."""
     weight = torch.cat([lin.weight for lin in linears])
@@ -338,167 +298,3 @@ def _rms_norm(x, norm):
 def _rotate_half(x):
     x1, x2 = x.chunk(2, dim=-1)
     return torch.cat((-x2, x1), dim=-1)
-
-
-class _GenericDecoder:
-    """Any causal LM through its own forward and a `DynamicCache` (left padding, explicit positions)."""
-
-    def __init__(self, model):
-        self.model = model
-        self.device = next(model.parameters()).device
-        # a causal LM computes logits at the last position only; a verifier returns all
-        self.last_only = {"logits_to_keep": 1} if hasattr(model, "lm_head") else {}
-
-    def start(self, prompts: list[list[int]], capacity: int, pad_id: int):
-        ids, valid = left_pad(prompts, pad_id)
-        self.mask = valid.long().to(self.device)
-        self.pos = self.mask.sum(1)
-        self.cache = DynamicCache()
-        positions = (self.mask.cumsum(1) - 1).clamp(min=0)
-        out = self.model(
-            input_ids=ids.to(self.device),
-            attention_mask=self.mask,
-            position_ids=positions,
-            past_key_values=self.cache,
-            use_cache=True,
-            **self.last_only,
-        )
-        return out.logits[:, -1].float()
-
-    def step(self, tokens: torch.Tensor, active: torch.Tensor | None = None):
-        column = torch.ones_like(self.mask[:, :1]) if active is None else active.long()[:, None]
-        self.mask = torch.cat([self.mask, column], 1)
-        out = self.model(
-            input_ids=tokens[:, None],
-            attention_mask=self.mask,
-            position_ids=self.pos[:, None],
-            past_key_values=self.cache,
-            use_cache=True,
-        )
-        self.pos = self.pos + column[:, 0]
-        return out.logits[:, -1].float()
-
-    def append(self, tokens: torch.Tensor, valid: torch.Tensor):
-        positions = (self.pos[:, None] + valid.long().cumsum(1) - 1).clamp(min=0)
-        self.mask = torch.cat([self.mask, valid.long()], 1)
-        out = self.model(
-            input_ids=tokens,
-            attention_mask=self.mask,
-            position_ids=positions,
-            past_key_values=self.cache,
-            use_cache=True,
-        )
-        self.pos = self.pos + valid.sum(1)
-        rows = torch.arange(tokens.shape[0], device=self.device)
-        return out.logits[rows, _last_real(valid)].float()
-
-    def rewind(self, t: int) -> None:
-        if t < self.t:  # a negative crop removes that many slots on every transformers 4.x/5.x
-            self.cache.crop(t - self.t)
-        self.mask = self.mask[:, :t]
-
-    @property
-    def t(self) -> int:
-        return self.mask.shape[1]
-
-    def select(self, rows: torch.Tensor) -> None:
-        self.cache.batch_select_indices(rows)
-        self.mask, self.pos = self.mask[rows], self.pos[rows]
-
-
-def make_decoder(model, fast: bool | None = None, share_prompts: bool = False):
-    """The lean decoder where the architecture allows it, else the generic one.
-    `share_prompts`: one cache copy per prompt for the rows that fork it (lean decoder only)."""
-    use_fast = _fast_path_ok(model) if fast is None else fast
-    if not use_fast:
-        return _GenericDecoder(model)
-    return _SharedPromptDecoder(model) if share_prompts else _LlamaDecoder(model)
-
-
-def _pick(
-    logits: torch.Tensor, temperature: float, generator: torch.Generator | None
-) -> torch.Tensor:
-    """Greedy at temperature 0, else a softmax sample via the exponential race
-    (argmax of logits / T - log E with E ~ Exp(1)), which skips the softmax and multinomial."""
-    if temperature <= 0:
-        return logits.argmax(-1)
-    race = torch.empty(logits.shape, dtype=torch.float32).exponential_(generator=generator).log_()
-    return (logits / temperature - race.to(logits.device)).argmax(-1)
-
-
-@torch.inference_mode()
-def sample(
-    model,
-    prompts: Sequence[Sequence[int]],
-    *,
-    n: int = 1,
-    temperature: float = 1.0,
-    max_new_tokens: int | Sequence[int] = 64,
-    stop_ids: Sequence[int] = (),
-    pad_id: int = 0,
-    batch_size: int = 64,
-    seed: int = 0,
-    fast: bool | None = None,
-    progress: bool = True,
-    desc: str = "sampling",
-) -> list[Generation]:
-    """`n` continuations of every prompt, stopping at any of `stop_ids` or `max_new_tokens`.
-
-    `max_new_tokens` may be given per prompt. Results come back ordered by (prompt, sample).
-    Temperature 0 is greedy decoding. The same seed and batch size give the same samples.
-    """
-    if n < 1 or batch_size < 1:
-        raise ValueError("n and batch_size must be positive")
-    prompts = [list(p) for p in prompts]
-    if any(len(p) == 0 for p in prompts):
-        raise ValueError("every prompt needs at least one token")
-    limits = (
-        [max_new_tokens] * len(prompts) if isinstance(max_new_tokens, int) else list(max_new_tokens)
-    )
-    if len(limits) != len(prompts) or min(limits, default=1) < 1:
-        raise ValueError("max_new_tokens: one positive limit, or one per prompt")
-    decoder = make_decoder(model, fast)
-    device = decoder.device
-    stops = torch.tensor(sorted(set(stop_ids)), dtype=torch.long, device=device)
-    generator = torch.Generator().manual_seed(seed)
-    jobs = [(i, j) for i in range(len(prompts)) for j in range(n)]
-    results: list[Generation] = []
-    bar = tqdm(total=len(jobs), desc=desc, unit="gen", disable=not progress, leave=False)
-    for b0 in range(0, len(jobs), batch_size):
-        batch = jobs[b0 : b0 + batch_size]
-        unique = sorted({i for i, _ in batch})
-        row_of = {i: r for r, i in enumerate(unique)}
-        logits = decoder.start([prompts[i] for i in unique], max(limits[i] for i in unique), pad_id)
-        rows = torch.tensor([row_of[i] for i, _ in batch], device=device)
-        decoder.select(rows)  # fork each prompt's cache for its samples
-        logits = logits[rows]
-        # the job slot decoded by each row of the batch; None once that row has stopped
-        rows_slot: list[int | None] = list(range(len(batch)))
-        out: list[list[int]] = [[] for _ in batch]
-        stopped = [False] * len(batch)
-        n_live = len(batch)
-        while True:
-            tokens = _pick(logits, temperature, generator)
-            is_stop = torch.isin(tokens, stops).tolist() if len(stops) else [False] * len(rows_slot)
-            for r, (slot, token) in enumerate(zip(rows_slot, tokens.tolist(), strict=True)):
-                if slot is None:
-                    continue
-                out[slot].append(token)
-                if is_stop[r] or len(out[slot]) >= limits[batch[slot][0]]:
-                    stopped[slot] = is_stop[r]
-                    rows_slot[r] = None
-                    n_live -= 1
-            if n_live == 0:
-                break
-            # Stopped rows leave the batch in groups: a compaction copies the whole KV cache.
-            if len(rows_slot) - n_live >= max(1, len(rows_slot) // 8):
-                keep = [r for r, slot in enumerate(rows_slot) if slot is not None]
-                decoder.select(torch.tensor(keep, device=device))
-                rows_slot = [rows_slot[r] for r in keep]
-                tokens = tokens[keep]
-            logits = decoder.step(tokens)
-        for slot, (i, j) in enumerate(batch):
-            results.append(Generation(i, j, tuple(out[slot]), stopped[slot], len(prompts[i])))
-        bar.update(len(batch))
-    bar.close()
-    return results
