@@ -59,6 +59,7 @@ from .chains import (
     revision_outcomes,
     revision_candidates,
 )
+from .compute_optimal import search_choice, revision_choice, parallel_revisions
 from .exchange import test_greedy, ladder_bank, power_of_two_budgets, exchange_surface
 
 __all__ = [
@@ -105,6 +106,9 @@ __all__ = [
     "chain_scores",
     "revision_outcomes",
     "revision_candidates",
+    "search_choice",
+    "revision_choice",
+    "parallel_revisions",
     "test_greedy",
     "ladder_bank",
     "power_of_two_budgets",

@@ -13,6 +13,11 @@ def mean_and_se(frame: pd.DataFrame, keys: list[str], column: str) -> pd.DataFra
     return table.rename(columns={"size": "questions"}).drop(columns="std")
 
 
+def budget_curve(frame: pd.DataFrame, label: str, column: str = "correct") -> pd.DataFrame:
+    """Mean and standard error of `column` per budget, labelled as one method's curve."""
+    return mean_and_se(frame, ["budget"], column).assign(method=label)
+
+
 def log2_axis(ax) -> None:
     """A budget axis: log base 2, ticks written as plain numbers (1, 4, 16)."""
     ax.set_xscale("log", base=2)
