@@ -34,7 +34,7 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class TaskConfig:
-    """Knobs of the modgraph generator (substrate.md section 4.2)."""
+    """Knobs of the modgraph generator."""
 
     modulus: int = 11
     operators: tuple[str, ...] = ("+", "-", "*")
@@ -211,7 +211,7 @@ class SearchConfig:
 
 @dataclass(frozen=True)
 class RevisionConfig:
-    """The revision model: its training data and finetuning (paper_protocol.md section 5)."""
+    """The revision model: its training data and finetuning (Snell et al. 2024, section 6)."""
 
     samples_per_problem: int = 8  # base-model attempts per revision_train question (paper: 64)
     temperature: float = 1.0
@@ -239,7 +239,7 @@ class RevisionConfig:
 
 @dataclass(frozen=True)
 class ChainConfig:
-    """Revision chains at test time and the revision ORM (paper_protocol.md section 5).
+    """Revision chains at test time and the revision ORM (Snell et al. 2024, section 6).
 
     Every test question gets `chains` chains of `length` attempts; a budget N = s x p reads
     p of the chains up to attempt s, so the seq:par ratios evaluable at N are those with
@@ -271,7 +271,7 @@ class ChainConfig:
 
 @dataclass(frozen=True)
 class ExchangeConfig:
-    """Pretraining against test-time compute (notebook 07; paper_protocol.md section 7)."""
+    """Pretraining against test-time compute (notebook 07; Snell et al. 2024, section 7)."""
 
     # R = D_inference / D_pretrain at which a larger model is matched (the paper's arXiv values)
     r_values: tuple[float, ...] = (0.16, 0.79, 22.0)
@@ -287,7 +287,7 @@ class ExchangeConfig:
 
 @dataclass(frozen=True)
 class VerifierConfig:
-    """PRM labels from Monte Carlo rollouts, and PRM/ORM finetuning (paper_protocol.md section 3)."""
+    """PRM labels from Monte Carlo rollouts, and PRM/ORM finetuning (Snell et al. 2024, section 5)."""
 
     samples_per_problem: int = 4  # base-model solutions per prm_train problem (paper: 16)
     rollouts_per_step: int = 4  # completions from every step prefix (paper: 16)

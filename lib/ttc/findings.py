@@ -1,4 +1,4 @@
-"""The study's findings (DESIGN.md section 7) as records whose `holds` is computed from `value`.
+"""The study's findings (the README's Findings) as records whose `holds` is computed from `value`.
 
 Each finding function takes measured numbers and returns a record; `record_findings`
 merges records into `data/results/<profile>/findings.json` by id, so a notebook re-run

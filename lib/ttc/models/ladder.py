@@ -1,4 +1,4 @@
-"""The model ladder: Llama-architecture causal LMs built from `ModelSpec`s (substrate.md 4.3)."""
+"""The model ladder: Llama-architecture causal LMs built from `ModelSpec`s."""
 
 from __future__ import annotations
 

@@ -83,7 +83,7 @@ class StepVerdict:
 
 
 def check_steps(problem: Problem, text: str) -> list[StepVerdict]:
-    """Exact verdict for each step (substrate.md 4.1): definition, operand values, arithmetic,
+    """Exact verdict for each step: definition, operand values, arithmetic,
     operands computed earlier, and the target needed by the query."""
     parsed = parse_solution(text)
     computed: set[str] = set()

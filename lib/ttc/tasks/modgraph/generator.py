@@ -1,4 +1,5 @@
-"""Modgraph problems: a dependency graph of modular equations and a query (substrate.md 4.1).
+"""Modgraph problems: a dependency graph of modular equations and a query (after
+iGSM, Ye et al. 2024).
 
 A problem lists leaf bindings (`v12 = 5`), binary operations (`v07 = v12 * v31`) and
 distractors, then asks for one variable. The solution computes every necessary operation
