@@ -163,6 +163,10 @@ class TrainConfig:
 class EvalConfig:
     batch_size: int = 64
     loss_problems_per_level: int = 20  # validation problems used for loss by token role
+    # fractions of the run at which notebook 02 evaluates ladder models other than the base on
+    # validation (None: every checkpoint); the base is evaluated at every checkpoint, since its
+    # policy checkpoint is chosen among them
+    checkpoints: tuple[float, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -428,6 +432,11 @@ class Profile:
         _check(
             self.base_target is None or (0 < self.base_target <= 1 and not self.is_real),
             "base_target: a pass@1 in (0, 1] (modgraph profiles only), or null",
+        )
+        _check(
+            self.eval.checkpoints is None
+            or set(self.eval.checkpoints) <= set(self.train.checkpoints),
+            "eval.checkpoints: fractions listed in train.checkpoints",
         )
         _check(
             self.exchange.checkpoints is None

@@ -26,7 +26,8 @@ def _pretrain_inputs(profile: Profile, name: str, seed: int | None = None) -> di
         "corpus": _corpus_inputs(profile),
         "model": asdict(profile.model(name)),
         "train": asdict(profile.train),
-        "eval": asdict(profile.eval),
+        # what pretraining reads of the eval settings: the loss probe and its batch size
+        "eval": {k: getattr(profile.eval, k) for k in ("batch_size", "loss_problems_per_level")},
     }
     if seed is not None and seed != profile.seed:  # another initialisation and batch order
         inputs["train_seed"] = seed
@@ -130,13 +131,17 @@ def policy_metrics(profile: Profile) -> pd.DataFrame:
 def checkpoint_pass_at_1(
     profile: Profile, name: str, device: str, progress: bool = True, seed: int | None = None
 ) -> pd.DataFrame:
-    """Greedy pass@1 on the validation split for every checkpoint of one model (cached);
-    `seed`: a calibration run's training seed (default: the profile's)."""
+    """Greedy pass@1 on the validation split for the checkpoints of one model (cached): all of
+    the base model's, and those of `eval.checkpoints` for the others; `seed`: a calibration
+    run's training seed (default: the profile's)."""
     run = model_run(profile, name, seed)
     metrics = read_metrics(run)
     splits = load_splits(profile)
     frames = []
+    chosen = None if name == profile.base_model else profile.eval.checkpoints
     for ckpt in metrics["checkpoints"]:
+        if chosen is not None and ckpt["fraction"] not in chosen:
+            continue
 
         def compute(ckpt=ckpt):
             model = load_model(run / ckpt["name"], device)
