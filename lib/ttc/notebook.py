@@ -10,7 +10,6 @@ from __future__ import annotations
 import platform
 import subprocess
 import time
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -18,7 +17,6 @@ from typing import Any
 
 import torch
 import transformers
-from tqdm import TqdmWarning
 
 from . import runtime
 from .cache import write_json_atomic
@@ -113,8 +111,6 @@ def setup(namespace: dict[str, Any], notebook: str) -> Run:
     runtime.seed_everything(profile.seed)
     threads = runtime.configure_process()
     transformers.logging.disable_progress_bar()  # per-checkpoint "Loading weights" bars
-    # without ipywidgets tqdm.auto falls back to text bars; that is what we want, unannounced
-    warnings.filterwarnings("ignore", category=TqdmWarning)
     set_theme()
     run = Run(notebook, profile, runtime.device())
     budget = profile.budget_minutes.get(notebook)
