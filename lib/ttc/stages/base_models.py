@@ -103,8 +103,18 @@ def policy_checkpoint(profile: Profile, name: str, seed: int | None = None) -> s
     the validation split from the per-checkpoint evaluations notebook 02 draws."""
     if name != profile.base_model or profile.base_target is None:
         return checkpoint_name(1.0)
-    evals = checkpoint_pass_at_1(profile, name, runtime.device(), progress=False, seed=seed)
-    return earliest_reaching(evals, profile.base_target)
+
+    def compute() -> dict:
+        evals = checkpoint_pass_at_1(profile, name, runtime.device(), progress=False, seed=seed)
+        return {"checkpoint": earliest_reaching(evals, profile.base_target)}
+
+    # every cache key downstream of the policy asks; the choice is made once
+    inputs = {
+        "run": _pretrain_inputs(profile, name, seed),
+        "validation": _splits_inputs(profile),
+        "target": profile.base_target,
+    }
+    return cache.cached_json("policy_checkpoint", inputs, compute, EVAL_VERSION)["checkpoint"]
 
 
 def policy_metrics(profile: Profile) -> pd.DataFrame:
