@@ -32,9 +32,11 @@ def seed_everything(seed: int) -> None:
 
 def threads() -> int:
     """Intra-op threads for this run: `TTC_THREADS` if set, else `OMP_NUM_THREADS`, else every
-    core this process may use. Tables are reproducible for a fixed thread count (float sums
-    are ordered by it), so the count is recorded with the timings and results; on a machine
-    other jobs share, `TTC_THREADS=1` can be several times faster than all cores."""
+    core this process may use: on an unloaded 2-core machine two threads train and sample the
+    cpu ladder 1.1-1.6x faster than one (`python -m benchmarks.threads`), while on a machine
+    other jobs share, `TTC_THREADS=1` can be several times faster. Tables are reproducible for
+    a fixed thread count (float sums are ordered by it), so the count is recorded with the
+    timings and results."""
     for name in ("TTC_THREADS", "OMP_NUM_THREADS"):
         env = os.environ.get(name)
         if env:
