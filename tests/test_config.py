@@ -115,15 +115,16 @@ def test_broken_yaml_names_the_file_and_line(tmp_path):
 
 
 def test_a_custom_profile_file_is_a_profile(tmp_path, monkeypatch):
-    import ttc.config as config
+    import ttc.config.loading as loading
+    from ttc.paths import REPO_ROOT
 
-    monkeypatch.setattr(config, "PARAMS_DIR", tmp_path)
-    text = (config.REPO_ROOT / "params" / "smoke.yaml").read_text()
+    monkeypatch.setattr(loading, "PARAMS_DIR", tmp_path)
+    text = (REPO_ROOT / "params" / "smoke.yaml").read_text()
     (tmp_path / "mine.yaml").write_text(text.replace("name: smoke", "name: mine"))
-    assert "mine" in config.available_profiles()
+    assert "mine" in loading.available_profiles()
     assert (
         load_profile("mine").train
-        == load_profile("smoke", path=config.REPO_ROOT / "params" / "smoke.yaml").train
+        == load_profile("smoke", path=REPO_ROOT / "params" / "smoke.yaml").train
     )
     with pytest.raises(ConfigError, match="write .*yours.yaml"):
         load_profile("yours")
