@@ -27,7 +27,7 @@ def test_f1_scale_and_merge(tmp_path, monkeypatch):
         or record["value"]["min_gain"] >= 0.15
     )
     assert not findings.f1_scale(base, base, "M", "M")["holds"]
-    monkeypatch.setattr(findings, "results_dir", lambda profile: tmp_path)
+    monkeypatch.setattr(findings.record, "results_dir", lambda profile: tmp_path)
     findings.record_findings("x", [record])
     merged = findings.record_findings("x", [findings.f1_span(_table([0.9, 0.05]))])
     assert [r["id"] for r in merged] == ["F1-scale", "F1-span"]
