@@ -42,7 +42,13 @@ from .verifiers import (
     verifier_history,
 )
 from .bank import sample_bank, bank_scores, bank_answer_scores, difficulty_bins
-from .search import search_results, bank_outcomes, search_outcomes, search_candidates
+from .search import (
+    search_results,
+    best_of_n_chosen,
+    bank_outcomes,
+    search_outcomes,
+    search_candidates,
+)
 from .revisions import (
     revision_data,
     train_revision_model,
@@ -91,6 +97,7 @@ __all__ = [
     "bank_answer_scores",
     "difficulty_bins",
     "search_results",
+    "best_of_n_chosen",
     "bank_outcomes",
     "search_outcomes",
     "search_candidates",

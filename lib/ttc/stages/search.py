@@ -10,7 +10,8 @@ import pandas as pd
 
 from .. import cache
 from ..config import Profile
-from ..search import METHODS, method_arguments, tree_search
+from ..models.ladder import non_embedding_parameters
+from ..search import METHODS, best_of_n_from_bank, method_arguments, tree_search
 from ..selection import BANK_METHODS, selection_curves
 from .bank import bank_answer_scores, sample_bank
 from .data import _splits_inputs, load_splits, task_of
@@ -61,6 +62,29 @@ def search_results(profile: Profile, method: str, budget: int, device: str) -> p
     }
     frame = pd.DataFrame(cache.cached_json("search", inputs, compute, SEARCH_VERSION))
     return frame.assign(method=method, budget=budget)
+
+
+def best_of_n_chosen(profile: Profile, device: str) -> pd.DataFrame:
+    """PRM best-of-N weighted reported as a search reports itself, at every search budget: per
+    (budget, question) the chosen solution's correctness, gold validity (None without an exact
+    checker) and PRM score, from random subsets of the sample bank (cheap: nothing is sampled)."""
+    bank = sample_bank(profile, device)
+    scores = bank_answer_scores(profile, "prm", device)
+    problems = load_splits(profile).test
+    policy_n = non_embedding_parameters(load_policy(profile, device))
+    prm_n = non_embedding_parameters(verifier_scorer(profile, "prm", device).model)
+    rows = []
+    for budget in profile.search.budgets:
+        results = best_of_n_from_bank(
+            bank, scores, problems, budget, policy_n, prm_n, seed=profile.seed,
+            task=task_of(profile),
+        )  # fmt: skip
+        rows += [
+            {"method": "best-of-N weighted", "generations": budget, "problem": i,
+             "correct": r.correct, "chosen_valid": r.chosen_valid, "chosen_score": r.chosen_score}
+            for i, r in enumerate(results)
+        ]  # fmt: skip
+    return pd.DataFrame(rows)
 
 
 def _plain(answer):
