@@ -15,6 +15,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import pandas as pd
 import torch
 import transformers
 
@@ -46,7 +47,9 @@ class Run:
         return save_figure(fig, self.profile.name, name)
 
     def write_results(self, results: dict[str, Any]) -> Path:
-        """`data/results/<profile>/<notebook>.json`, with the run's provenance."""
+        """`data/results/<profile>/<notebook>.json`, with the run's provenance. Tables may be
+        given as they are: a DataFrame is written as a list of row records, a Series as a
+        mapping."""
         path = self.results_dir / f"{self.notebook}.json"
         payload = {
             "notebook": self.notebook,
@@ -55,13 +58,26 @@ class Run:
             "threads": torch.get_num_threads(),
             "torch": torch.__version__,
             "wall_s": round(time.perf_counter() - self.started, 1),
-            **results,
+            **_plain(results),
         }
         write_json_atomic(path, payload, nan_as_null=True)
         return path
 
     def record_findings(self, records: list[dict]) -> list[dict]:
         return record_findings(self.profile.name, records)
+
+
+def _plain(value: Any) -> Any:
+    """Tables as JSON-ready structures: DataFrames as row records, Series as mappings."""
+    if isinstance(value, pd.DataFrame):
+        return value.to_dict(orient="records")
+    if isinstance(value, pd.Series):
+        return value.to_dict()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
 
 
 def notebook_parameters(namespace: dict[str, Any]) -> dict[str, Any]:
