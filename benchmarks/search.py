@@ -24,6 +24,7 @@ from ttc.sampling import sample
 from ttc.search import tree, tree_search
 from ttc.stages import MissingUpstream, base_policy_dir, verifier_dir
 from ttc.tasks.modgraph import generate_problem
+from ttc.tasks.modgraph.task import ModgraphTask
 from ttc.verifiers import ScoredSequence, init_verifier, load_verifier, score_steps
 
 from benchmarks import best_rates, report
@@ -105,7 +106,9 @@ def run(profile_name: str = "cpu", budget: int = 64, questions: int = 16, repeat
     problems = [generate_problem(profile.task, rng) for _ in range(questions)]
 
     def search():
-        results = tree_search(policy, prm, problems, budget, 4, seed=0, progress=False)
+        results = tree_search(
+            policy, prm, problems, budget, 4, seed=0, progress=False, task=ModgraphTask()
+        )
         return sum(r.cost.generated_tokens for r in results)
 
     def reencoding():

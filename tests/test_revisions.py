@@ -22,11 +22,14 @@ from ttc.revisions import (
 )
 from ttc.sampling import Generation
 from ttc.tasks.modgraph import decode, encode
+from ttc.tasks.modgraph.task import ModgraphTask
 from ttc.tasks.modgraph.tokenizer import EOS, build_tokenizer
+
+TASK = ModgraphTask()  # every library call names its task
 
 
 def revision_prompt(problem, attempts) -> str:
-    return decode(revision_prompt_ids(problem, attempts))
+    return decode(revision_prompt_ids(problem, attempts, TASK))
 
 
 def test_revision_examples_put_the_nearest_wrong_attempt_last():
@@ -105,7 +108,7 @@ def test_revision_corpus_trains_on_the_target_only(problems):
         RevisionExample(0, ("<ans> 3 <eos>",), target),
         RevisionExample(1, (), "<ans> 1 <eos>"),
     ]
-    corpus = revision_corpus(examples, problems, epochs=2)
+    corpus = revision_corpus(examples, problems, epochs=2, task=TASK)
     assert len(corpus["offsets"]) == 5  # 2 examples x 2 epochs
     start, end = corpus["offsets"][0], corpus["offsets"][1]
     ids = corpus["ids"][start:end].tolist()
@@ -124,7 +127,7 @@ def test_the_kept_checkpoint_is_one_past_the_validation_minimum():
     with pytest.raises(ValueError, match="one held-out loss per checkpoint"):
         checkpoint_after_minimum([1.0], names)
     with pytest.raises(ValueError, match="no revision examples"):
-        revision_corpus([], [], 1)
+        revision_corpus([], [], 1, TASK)
 
 
 def _stub_chains_policy(seen: list):
@@ -145,7 +148,9 @@ def _stub_chains_policy(seen: list):
 
 def test_chains_keep_the_four_most_recent_attempts_in_context(problems, tmp_path):
     seen: list = []
-    bank = draw_chains(_stub_chains_policy(seen), problems[:3], chains=2, length=6, seed=0)
+    bank = draw_chains(
+        _stub_chains_policy(seen), problems[:3], chains=2, length=6, seed=0, task=TASK
+    )
     assert bank.shape == (3, 2, 6) and bank.attempts.samples == 12
     for t, prompts in enumerate(seen):
         for r, prompt in enumerate(prompts):
@@ -163,9 +168,11 @@ def test_chains_keep_the_four_most_recent_attempts_in_context(problems, tmp_path
 
 def test_attempt_items_show_the_chain_history_or_the_bare_question(problems):
     seen: list = []
-    bank = draw_chains(_stub_chains_policy(seen), problems[:2], chains=1, length=3, seed=0)
-    with_history = attempt_items(problems[:2], bank, history=True)
-    bare = attempt_items(problems[:2], bank, history=False)
+    bank = draw_chains(
+        _stub_chains_policy(seen), problems[:2], chains=1, length=3, seed=0, task=TASK
+    )
+    with_history = attempt_items(problems[:2], bank, history=True, task=TASK)
+    bare = attempt_items(problems[:2], bank, history=False, task=TASK)
     assert len(with_history) == len(bare) == 6
     tok = build_tokenizer()
     # question 1, attempt 3: written after attempts 1 and 2 of its chain

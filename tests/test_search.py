@@ -12,8 +12,11 @@ from ttc.config import TaskConfig
 from ttc.difficulty import bin_table, oracle_bins, quantile_bins
 from ttc.search import Lockstep, choose, split_budget, sqrt_width, tree_search
 from ttc.tasks.modgraph import encode, generate_problem, reference_solution
+from ttc.tasks.modgraph.task import ModgraphTask
 from ttc.tasks.modgraph.tokenizer import STEP, build_tokenizer
 from ttc.verifiers import ScoredSequence, init_verifier, score_steps
+
+TASK = ModgraphTask()  # every library call names its task
 
 
 @pytest.fixture
@@ -60,7 +63,7 @@ def test_lockstep_scores_equal_rescoring_from_scratch(
 ):
     results = tree_search(
         stepping_policy, tiny_prm, level2_problems, 8, 2, subtrees=subtrees,
-        lookahead=lookahead, max_rounds=6, step_tokens=6, fast=fast, progress=False,
+        lookahead=lookahead, max_rounds=6, step_tokens=6, fast=fast, progress=False, task=TASK,
     )  # fmt: skip
     rounds = set()
     for problem, result in zip(level2_problems, results, strict=True):
@@ -87,7 +90,7 @@ def test_budget_is_never_exceeded_and_costs_add_up(
     n, k = 8, 1
     results = tree_search(
         stepping_policy, tiny_prm, level2_problems, n, 2, lookahead=k, max_rounds=5,
-        step_tokens=6, progress=False,
+        step_tokens=6, progress=False, task=TASK,
     )  # fmt: skip
     assert max(active_rows) <= n * len(level2_problems)
     prompts = encode([p.prompt_text() for p in level2_problems])
@@ -110,13 +113,13 @@ def test_choose_is_best_of_n_weighted_and_judges_the_chosen_solution(level2_prob
     wrong_answer = (problem.answer + 1) % problem.modulus
     wrong = tuple(encode([f"<ans> {wrong_answer} <eos>"])[0])
     lucky = tuple(encode([f"<ans> {problem.answer} <eos>"])[0])  # right answer, no steps
-    result = choose(problem, [(wrong, 0.9), (right, 0.5), (lucky, 0.6)])
+    result = choose(problem, [(wrong, 0.9), (right, 0.5), (lucky, 0.6)], TASK)
     assert result.answer == problem.answer and result.correct
     assert result.chosen == lucky and result.chosen_score == 0.6
     assert not result.chosen_valid  # the answer is right but the steps are missing
-    assert choose(problem, [(right, 0.7), (lucky, 0.6)]).chosen_valid
-    assert choose(problem, [(wrong, 0.9), (right, 0.5)]).answer == wrong_answer
-    assert choose(problem, [((1, 2), 0.9)]).answer is None
+    assert choose(problem, [(right, 0.7), (lucky, 0.6)], TASK).chosen_valid
+    assert choose(problem, [(wrong, 0.9), (right, 0.5)], TASK).answer == wrong_answer
+    assert choose(problem, [((1, 2), 0.9)], TASK).answer is None
 
 
 def test_quintile_bins_handle_ties():
@@ -160,11 +163,11 @@ def test_best_of_n_from_the_bank_uses_the_same_interface(level2_problems):
     prompts = np.array([len(encode([p.prompt_text()])[0]) for p in level2_problems])
     bank = SampleBank(tokens, answers, answers == targets, np.ones_like(answers, bool), prompts)
     scores = np.array([[0.9, 0.2, 0.2]] * 3)  # the verifier outweighs the two wrong votes
-    results = best_of_n_from_bank(bank, scores, level2_problems, 3, 1000, 1000)
+    results = best_of_n_from_bank(bank, scores, level2_problems, 3, 1000, 1000, task=TASK)
     assert all(r.correct and r.chosen_valid for r in results)
     for r, prompt, sol in zip(results, prompts, right, strict=True):
         assert r.cost.generations == 3 and r.cost.prefill_tokens == prompt
         assert r.cost.generated_tokens == len(sol) + 2 * len(wrong[0])
         assert r.cost.verifier_tokens == 3 * prompt + r.cost.generated_tokens
     with pytest.raises(ValueError, match="exceeds the bank"):
-        best_of_n_from_bank(bank, scores, level2_problems, 4, 1, 1)
+        best_of_n_from_bank(bank, scores, level2_problems, 4, 1, 1, task=TASK)

@@ -26,6 +26,8 @@ from ttc.verifiers import (
     training_items,
 )
 
+TASK = ModgraphTask()  # every library call names its task
+
 
 class StubPolicy:
     """Writes each problem's reference solution; a rollout from a prefix with k finished
@@ -69,7 +71,7 @@ def level3_problems():
 def test_rollout_labels_estimate_known_success_chances(level3_problems):
     chance = {1: 0.2, 2: 0.5, 3: 0.9}
     policy = StubPolicy(level3_problems, chance, garbled={2})
-    labelled, stats = rollout_labels(level3_problems, policy, 2, 400, seed=0)
+    labelled, stats = rollout_labels(level3_problems, policy, 2, 400, seed=0, task=TASK)
     assert stats["dropped_unparsable"] == 2  # both samples of the garbled problem
     assert len(labelled) == 4
     # the two samples of a problem are identical: their prefixes are rolled out once
@@ -109,7 +111,7 @@ def test_aggregation():
 
 def test_training_items_prm_reads_every_step_orm_only_the_end(level3_problems):
     policy = StubPolicy(level3_problems, {1: 0.5, 2: 0.5, 3: 0.5})
-    labelled, _ = rollout_labels(level3_problems, policy, 1, 4, seed=0)
+    labelled, _ = rollout_labels(level3_problems, policy, 1, 4, seed=0, task=TASK)
     prompts = encode([p.prompt_text() for p in level3_problems])
     prm = training_items(labelled, prompts, "prm")
     orm = training_items(labelled, prompts, "orm")
@@ -138,7 +140,7 @@ def _toy_items(problems):
         good = encode([reference_solution(p)])[0]
         bad = [att if j + 1 in step_ends(ModgraphTask(), good) else t for j, t in enumerate(good)]
         for sol, label in ((good, 0.9), (bad, 0.1)):
-            item = scoring_items(prompt, [sol])[0]
+            item = scoring_items(prompt, [sol], TASK)[0]
             items.append(ScoredSequence(item.ids, item.positions, (label,) * len(item.positions)))
     return items
 

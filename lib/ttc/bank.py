@@ -19,7 +19,6 @@ from safetensors.numpy import load_file, save_file
 from .policy import Policy
 from .ragged import pack, unpack
 from .tasks.base import Task, complete
-from .tasks.modgraph.task import ModgraphTask
 
 
 @dataclass(frozen=True)
@@ -89,11 +88,10 @@ class SampleBank:
 
 
 def grade(
-    problems: Sequence, tokens: Sequence[Sequence[int]], task: Task | None = None
+    problems: Sequence, tokens: Sequence[Sequence[int]], task: Task
 ) -> tuple[np.ndarray, np.ndarray]:
     """[problem, sample] answer ids (-1 where none parses) and correctness of problem-major
     solutions, the same number for every problem."""
-    task = task or ModgraphTask()
     answers = np.full((len(problems), len(tokens) // len(problems)), -1, dtype=np.int64)
     correct = np.zeros(answers.shape, dtype=bool)
     for i, problem in enumerate(problems):
@@ -111,11 +109,10 @@ def grade(
 
 
 def draw_bank(
-    policy: Policy, problems: Sequence, samples: int, seed: int, task: Task | None = None
+    policy: Policy, problems: Sequence, samples: int, seed: int, task: Task
 ) -> SampleBank:
     """`samples` solutions per problem from `policy`, each up to the step that completes it,
     graded by the task."""
-    task = task or ModgraphTask()
     prompts = [task.prompt_ids(p) for p in problems]
     gens = policy(prompts, samples, [task.max_solution_tokens(p) for p in problems], seed)
     gens = sorted(gens, key=lambda g: (g.prompt_index, g.sample_index))

@@ -8,17 +8,15 @@ from collections.abc import Callable
 
 from .sampling import Generation, sample
 from .tasks.base import Task
-from .tasks.modgraph.task import ModgraphTask
 
 # (prompts, samples per prompt, max new tokens per prompt, seed) -> generations
 Policy = Callable[[list[list[int]], int, list[int], int], list[Generation]]
 
 
 def model_policy(
-    model, temperature: float, batch_size: int, progress: bool = True, task: Task | None = None
+    model, temperature: float, batch_size: int, progress: bool = True, *, task: Task
 ) -> Policy:
     """A policy that samples `model` until the task's end of a solution, padding with its pad."""
-    task = task or ModgraphTask()
 
     def policy(prompts, n, max_new_tokens, seed):
         return sample(

@@ -23,16 +23,14 @@ from rapidfuzz.distance import Levenshtein
 
 from ..ragged import pack
 from ..tasks.base import Task
-from ..tasks.modgraph.task import ModgraphTask
 
 MAX_CONTEXT = 4  # attempts kept in context, in training and in chains alike
 
 
 def revision_prompt_ids(
-    problem, attempts: Sequence[str], task: Task | None = None, max_context: int = MAX_CONTEXT
+    problem, attempts: Sequence[str], task: Task, max_context: int = MAX_CONTEXT
 ) -> list[int]:
     """The prompt for a new attempt: the question, then the most recent earlier attempts."""
-    task = task or ModgraphTask()
     return task.revision_prompt_ids(problem, list(attempts)[-max_context:] if max_context else [])
 
 
@@ -68,13 +66,12 @@ def revision_examples(
 
 
 def revision_corpus(
-    examples: Sequence[RevisionExample], problems: Sequence, epochs: int, task: Task | None = None
+    examples: Sequence[RevisionExample], problems: Sequence, epochs: int, task: Task
 ) -> dict[str, np.ndarray]:
     """The examples in the pretraining corpus format (the loss covers the target only),
     repeated `epochs` times (the training loop shuffles)."""
     if not examples:
         raise ValueError("no revision examples: no attempt at these questions was correct")
-    task = task or ModgraphTask()
     prompts = [revision_prompt_ids(problems[e.problem_index], e.context, task) for e in examples]
     targets = [task.solution_ids(e.target) for e in examples]
     seqs = [p + t for p, t in zip(prompts, targets, strict=True)] * epochs

@@ -19,7 +19,6 @@ from tqdm.auto import tqdm
 from ..bank import SampleBank, grade
 from ..policy import Policy
 from ..tasks.base import Task, complete
-from ..tasks.modgraph.task import ModgraphTask
 from .data import revision_prompt_ids
 
 
@@ -80,10 +79,10 @@ def draw_chains(
     length: int,
     seed: int,
     progress: bool = True,
-    task: Task | None = None,
+    *,
+    task: Task,
 ) -> ChainBank:
     """`chains` revision chains of `length` attempts for every problem."""
-    task = task or ModgraphTask()
     rows = [(q, c) for q in range(len(problems)) for c in range(chains)]
     history: list[list[str]] = [[] for _ in rows]
     tokens: list[list[tuple[int, ...]]] = [[] for _ in rows]

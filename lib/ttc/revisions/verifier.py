@@ -13,18 +13,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..tasks.base import Task
-from ..tasks.modgraph.task import ModgraphTask
 from ..verifiers.model import ScoredSequence
 from .data import revision_prompt_ids
 from .sampling import ChainBank
 
 
 def attempt_items(
-    problems: Sequence, chains: ChainBank, history: bool, task: Task | None = None
+    problems: Sequence, chains: ChainBank, history: bool, task: Task
 ) -> list[ScoredSequence]:
     """One item per attempt, in the bank's order, reading the attempt's last token and
     carrying its correctness as the target."""
-    task = task or ModgraphTask()
     n_questions, n_chains, length = chains.shape
     prompts, solutions, targets = [], [], []
     for q in range(n_questions):

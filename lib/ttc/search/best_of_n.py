@@ -24,7 +24,8 @@ def best_of_n_from_bank(
     policy_params: int,
     prm_params: int,
     seed: int = 0,
-    task: Task | None = None,
+    *,
+    task: Task,
 ) -> list[SearchResult]:
     """One random subset of `budget` bank samples per question; `scores` is [question, sample]."""
     if budget > bank.samples:

@@ -33,7 +33,6 @@ from ..flops import inference_flops
 from ..models.ladder import non_embedding_parameters
 from ..selection import best_of_n_weighted
 from ..tasks.base import Task
-from ..tasks.modgraph.task import ModgraphTask
 from ..verifiers.scorers import as_scorer
 from .lockstep import Lockstep
 
@@ -72,11 +71,8 @@ class SearchResult:
         return len(self.pool)
 
 
-def choose(
-    problem: Any, pool: Sequence[tuple[tuple[int, ...], float]], task: Task | None = None
-) -> SearchResult:
+def choose(problem: Any, pool: Sequence[tuple[tuple[int, ...], float]], task: Task) -> SearchResult:
     """Best-of-N weighted over a pool of (solution tokens, last-step score)."""
-    task = task or ModgraphTask()
     answers = [task.answer(tokens) for tokens, _ in pool]
     answer = best_of_n_weighted(answers, [s for _, s in pool])
     picks = [(s, tokens) for (tokens, s), a in zip(pool, answers, strict=True) if a == answer]
@@ -135,7 +131,7 @@ def tree_search(
     budget: int,
     width: int,
     *,
-    task: Task | None = None,
+    task: Task,
     subtrees: int = 1,
     lookahead: int = 0,
     temperature: float = 1.0,
@@ -148,7 +144,6 @@ def tree_search(
 ) -> list[SearchResult]:
     """Search every problem with a budget of `budget` rows; see the module docstring."""
     size, keep, expand = split_budget(budget, width, subtrees)
-    task = task or ModgraphTask()
     scorer = as_scorer(prm)
     policy_n = non_embedding_parameters(policy)
     prm_n = non_embedding_parameters(scorer.model)

@@ -20,7 +20,7 @@ from ..selection import selection_curves
 from .bank import BANK_VERSION
 from .base_models import EVAL_VERSION, _pretrain_inputs, model_run, policy_checkpoint
 from .chains import _prm_last_scores
-from .data import _splits_inputs, load_splits
+from .data import _splits_inputs, load_splits, task_of
 from .verifiers import _verifier_inputs
 
 
@@ -54,8 +54,9 @@ def ladder_bank(
 
     def build(work: Path) -> None:
         model = load_model(model_run(profile, name) / checkpoint, device)
-        policy = model_policy(model, profile.bank.temperature, profile.eval.batch_size)
-        bank = draw_bank(policy, problems, samples, profile.seed)
+        task = task_of(profile)
+        policy = model_policy(model, profile.bank.temperature, profile.eval.batch_size, task=task)
+        bank = draw_bank(policy, problems, samples, profile.seed, task)
         bank.save(work / "bank.safetensors")
         grid = _prm_last_scores(profile, problems, bank, device)
         save_file({"prm_last": grid}, str(work / "scores.safetensors"))

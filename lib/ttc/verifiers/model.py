@@ -26,7 +26,6 @@ from ..config import VerifierConfig
 from ..models.pretrain import length_bucketed_batches
 from ..runtime import autocast
 from ..tasks.base import Task, step_ends
-from ..tasks.modgraph.task import ModgraphTask
 from ..tasks.modgraph.tokenizer import build_tokenizer
 from .rollouts import LabelledSolution
 
@@ -173,10 +172,9 @@ def aggregate(step_scores: np.ndarray, how: str) -> float:
 
 
 def scoring_items(
-    prompt_ids: Sequence[int], solutions: Sequence[Sequence[int]], task: Task | None = None
+    prompt_ids: Sequence[int], solutions: Sequence[Sequence[int]], task: Task
 ) -> list[ScoredSequence]:
     """Items that read a verifier at every step end of each solution to one prompt."""
-    task = task or ModgraphTask()
     n = len(prompt_ids)
     return [
         ScoredSequence(tuple(prompt_ids) + tuple(s), tuple(n + e for e in step_ends(task, s)))

@@ -18,7 +18,6 @@ from scipy.stats import mannwhitneyu
 
 from ..bank import SampleBank
 from ..tasks.base import Task
-from ..tasks.modgraph.task import ModgraphTask
 from .model import aggregate
 from .rollouts import LabelledSolution
 
@@ -55,11 +54,10 @@ def bank_step_frame(
     bank: SampleBank,
     problems: Sequence,
     step_scores: dict[str, Sequence[np.ndarray]],
-    task: Task | None = None,
+    task: Task,
 ) -> pd.DataFrame:
     """One row per step end of every bank sample: gold validity, the sample's correctness,
     and each verifier's score there (for a task with an exact step checker)."""
-    task = task or ModgraphTask()
     frames = []
     for i, problem in enumerate(problems):
         for j, tokens in enumerate(bank.solutions(i)):

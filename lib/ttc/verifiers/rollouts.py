@@ -24,7 +24,6 @@ import numpy as np
 
 from ..policy import Policy
 from ..tasks.base import Task, complete, step_ends
-from ..tasks.modgraph.task import ModgraphTask
 
 
 @dataclass(frozen=True)
@@ -67,14 +66,14 @@ def rollout_labels(
     samples_per_problem: int,
     rollouts_per_step: int,
     seed: int = 0,
-    task: Task | None = None,
+    *,
+    task: Task,
 ) -> tuple[list[LabelledSolution], dict]:
     """Sample solutions, roll out every distinct step prefix, and label each step end.
 
     Returns the labelled solutions and statistics (counts, deduplication, rollout tokens,
     wall time and rollouts per second).
     """
-    task = task or ModgraphTask()
     prompts = [task.prompt_ids(p) for p in problems]
     limits = [task.max_solution_tokens(p) for p in problems]
     t0 = time.perf_counter()
