@@ -115,7 +115,7 @@ def _salvage(final: Path, work: Path) -> int:
     kept = 0
     for path in sorted(p for p in final.rglob("*") if p.is_file()):
         name = str(path.relative_to(final))
-        if digests.get(name) is not None and file_digest(path) == digests[name]:
+        if file_digest(path) == digests.get(name):
             kept += 1
         else:
             path.unlink()
@@ -144,16 +144,15 @@ def artifact(
     root = Path(root) if root is not None else cache_root()
     key = artifact_key(kind, inputs, version)
     final = root / kind / key
+    work = root / kind / f"{key}.partial"
     if final.exists():
         problem = verify(final)
         if problem is None:
             if not quiet:
                 print(f"[cache] {kind}/{key}: reused")
             return final
-        work = root / kind / f"{key}.partial"
         kept = _salvage(final, work)
         print(f"[cache] {kind}/{key}: corrupt ({problem}); rebuilding from {kept} intact files")
-    work = root / kind / f"{key}.partial"
     if work.exists() and not quiet:
         print(f"[cache] {kind}/{key}: resuming an interrupted build")
     work.mkdir(parents=True, exist_ok=True)

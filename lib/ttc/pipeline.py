@@ -81,11 +81,10 @@ def run(
     output_dir: Path | None = None,
     overrides: dict | None = None,
     cold: bool = False,
-    verbose: bool = True,
 ) -> dict[str, float]:
     """Execute notebooks for `profile` (with `overrides` merged in); returns wall seconds per
-    notebook. `cold`: every notebook from an empty cache, the total recorded as cold.
-    `verbose`: stream what the notebooks print (cache hits, resumes, progress) to the log."""
+    notebook. `cold`: every notebook from an empty cache, the total recorded as cold. What the
+    notebooks print (cache hits, resumes, progress) streams to the log as they run."""
     import papermill
 
     overrides = overrides or {}
@@ -115,7 +114,7 @@ def run(
                 cwd=str(NOTEBOOKS_DIR),
                 execution_timeout=cfg.cell_timeout_s,
                 progress_bar=False,
-                log_output=verbose,
+                log_output=True,
                 kernel_manager_class=LocalKernelManager,
             )
         except papermill.PapermillExecutionError as err:

@@ -142,7 +142,8 @@ def earliest_reaching(by_checkpoint: pd.DataFrame, target: float) -> str:
         .sort_index()
     )
     reached = means[means >= target]
-    return (reached if len(reached) else means).index[0 if len(reached) else -1][1]
+    _, checkpoint = reached.index[0] if len(reached) else means.index[-1]
+    return checkpoint
 
 
 def standard_error(p: float | np.ndarray, n: int | np.ndarray):
