@@ -8,7 +8,14 @@ from ttc.paths import results_dir
 
 
 def report(
-    title: str, profile: str, name: str, rates: dict, target: float, trained: bool, **context
+    title: str,
+    profile: str,
+    name: str,
+    rates: dict,
+    target: float,
+    trained: bool,
+    unit: str = "generated tokens/s",
+    **context,
 ) -> dict:
     """Print the rates and the speed-up of the first over the second; record them as the
     profile's reference JSON only when measured on the profile's trained models (numbers
@@ -17,9 +24,14 @@ def report(
     speedup = ours / baseline
     print(title)
     for label, rate in rates.items():
-        print(f"  {label:24s} {rate:10,.0f} generated tokens/s")
+        print(f"  {label:24s} {rate:10,.{0 if rate >= 100 else 2}f} {unit}")
     print(f"  speed-up {speedup:.2f}x (target >= {target:g}x)")
-    record = {"profile": profile, **context, "tokens_per_s": rates, "speedup": round(speedup, 2)}
+    key = (
+        "tokens_per_s"
+        if unit == "generated tokens/s"
+        else unit.replace("/", "_per_").replace(" ", "_")
+    )
+    record = {"profile": profile, **context, key: rates, "speedup": round(speedup, 2)}
     if trained:
         write_json_atomic(results_dir(profile) / f"benchmark_{name}.json", record)
     else:

@@ -5,11 +5,12 @@ import sys
 import torch
 from ttc.pipeline import resolve_profile
 
-from benchmarks import hub_sampling, sampler, search
+from benchmarks import hub_sampling, particles, sampler, search
 
 if __name__ == "__main__":
     profile = resolve_profile(sys.argv[1] if len(sys.argv) > 1 else "auto")
     sampler.run(profile)
     search.run(profile)
+    particles.run(profile)
     if torch.cuda.is_available():  # a 0.5B model: GPU only (`--size tiny` checks it on CPU)
         hub_sampling.run()

@@ -128,3 +128,18 @@ def test_a_custom_profile_file_is_a_profile(tmp_path, monkeypatch):
     )
     with pytest.raises(ConfigError, match="write .*yours.yaml"):
         load_profile("yours")
+
+
+def test_the_real_profile_runs_the_notebooks_whose_metadata_say_so(tmp_path, monkeypatch):
+    import json
+
+    import ttc.pipeline as pipeline
+
+    names = [nb.name[:2] for nb in pipeline.notebooks(real=True)]
+    assert names == ["03", "04", "05", "06"]  # verifiers, search, revisions, compute-optimal
+    # a new notebook joins by its metadata alone
+    for number, real in (("08", True), ("09", False)):
+        meta = {"ttc": {"real_model": True}} if real else {}
+        (tmp_path / f"{number}_new.ipynb").write_text(json.dumps({"metadata": meta, "cells": []}))
+    monkeypatch.setattr(pipeline, "NOTEBOOKS_DIR", tmp_path)
+    assert [nb.name for nb in pipeline.notebooks(real=True)] == ["08_new.ipynb"]

@@ -8,6 +8,7 @@ import sys
 import nbformat
 import pytest
 from ttc.paths import NOTEBOOKS_DIR, REPO_ROOT
+from ttc.search import STRATEGIES
 
 pytestmark = pytest.mark.pipeline
 
@@ -53,14 +54,7 @@ def test_smoke_pipeline_writes_results_figures_and_findings(smoke_run):
     assert {row["n"] for row in verifiers["curves"]} == {1, 2, 4, 8}
     search = json.loads((results / "04_search.json").read_text())
     assert sum(row["questions"] for row in search["bins"]) == 24
-    methods = {row["method"] for row in search["summary"]}
-    assert {
-        "majority",
-        "best-of-N weighted",
-        "beam M=4",
-        "DVTS M=4",
-        "lookahead k=3 M=4",
-    } <= methods
+    assert {row["method"] for row in search["summary"]} == set(STRATEGIES)
     revisions = json.loads((results / "05_revisions.json").read_text())
     assert revisions["chains"]["shape"] == [24, 4, 4] and len(revisions["pass_at_step"]) == 4
     assert {(r["s"], r["p"]) for r in revisions["splits"] if r["budget"] == 8} == {(2, 4), (4, 2)}
@@ -87,7 +81,7 @@ def test_smoke_pipeline_writes_results_figures_and_findings(smoke_run):
         "F5-search-oracle", "F5-search-predicted", "F5-search-charged-k4",
         "F5-revisions-oracle", "F5-revisions-predicted",
         "F6-search-low-R", "F6-search-high-R-hard", "F6-revisions-low-R",
-        "F6-revisions-high-R-hard", "F6-map-slope",
+        "F6-revisions-high-R-hard", "F6-map-slope", "F7-particle-filtering",
     }  # fmt: skip
     figures = smoke_run / "figures" / "smoke"
     for name in [
@@ -193,3 +187,27 @@ def test_bad_input_is_one_message_without_traceback(argv, message, capsys):
         main(argv)
     assert message in str(exit_info.value.code)
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_the_registry_drives_the_search_outcomes(smoke_run, monkeypatch):
+    """A strategy added to the registry is searched, charged and tabled with no other edit;
+    every tree strategy ends with exactly N candidates per question."""
+    import ttc.paths as paths
+    from ttc import stages
+    from ttc.config import load_profile
+    from ttc.search import Strategy
+
+    monkeypatch.setattr(paths, "CACHE_DIR", smoke_run / "data" / "cache")
+    monkeypatch.setitem(STRATEGIES, "beam M=2", Strategy("beam M=2", "tree", width=2))
+    profile = load_profile("smoke")
+    outcomes = stages.search_outcomes(profile, "cpu")
+    assert set(outcomes["method"]) == set(STRATEGIES)
+    for name, s in STRATEGIES.items():
+        rows = outcomes[outcomes["method"] == name]
+        assert sorted(rows["budget"].unique()) == [s.charge(n) for n in s.ns(profile.search)]
+        assert rows["generated_tokens"].gt(0).all() and rows["flops"].gt(0).all(), name
+        if s.source == "tree":
+            n = rows["budget"] // (s.lookahead + 1)
+            assert (rows["candidates"] == n).all(), name
+    candidates = stages.search_candidates(profile, outcomes)
+    assert "beam M=2" in set(candidates["strategy"])

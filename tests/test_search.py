@@ -137,16 +137,28 @@ def test_quintile_bins_handle_ties():
     assert table["questions"].tolist() == [1] * 5 and table["high"].is_monotonic_decreasing
 
 
-def test_named_methods_map_to_the_paper_configurations():
-    from ttc.search import method_arguments
+def test_registry_maps_names_to_the_paper_configurations():
+    from ttc.config import SearchConfig
+    from ttc.search import strategy
 
-    assert method_arguments("beam M=4", 64) == {"width": 4, "subtrees": 1, "lookahead": 0}
-    assert method_arguments("beam M=sqrt(N)", 64) == {"width": 8, "subtrees": 1, "lookahead": 0}
-    assert method_arguments("lookahead k=3 M=4", 16)["lookahead"] == 3
-    assert method_arguments("DVTS M=4", 64) == {"width": 4, "subtrees": 16, "lookahead": 0}
-    assert method_arguments("DVTS M=4", 2)["subtrees"] == 1
-    with pytest.raises(ValueError, match="unknown search method"):
-        method_arguments("mcts", 4)
+    cfg = SearchConfig(particle_temperature=0.5)
+
+    def args(name, n):
+        return strategy(name).arguments(n, cfg)
+
+    beam = {"width": 4, "subtrees": 1, "lookahead": 0, "particles": None}
+    assert args("beam M=4", 64) == beam
+    assert args("beam M=sqrt(N)", 64) == {**beam, "width": 8}
+    assert args("lookahead k=3 M=4", 16)["lookahead"] == 3
+    assert strategy("lookahead k=3 M=4").charge(16) == 64 and strategy("beam M=4").charge(16) == 16
+    assert strategy("lookahead k=1 M=sqrt(N)").ns(cfg) == cfg.lookahead_budgets
+    assert args("DVTS M=4", 64) == {**beam, "subtrees": 16}
+    assert args("DVTS M=4", 2)["subtrees"] == 1
+    assert args("particle filtering", 16)["particles"] == 0.5
+    with pytest.raises(ValueError, match="sample bank"):
+        args("majority", 4)
+    with pytest.raises(ValueError, match="unknown search strategy"):
+        strategy("mcts")
 
 
 def test_best_of_n_from_the_bank_uses_the_same_interface(level2_problems):

@@ -37,7 +37,11 @@ class LocalKernelManager(AsyncKernelManager):
         self.transport = "ipc"
 
 
-REAL_NOTEBOOKS = range(3, 7)  # what a real run has: verifiers, search, revisions, compute-optimal
+def runs_on_a_real_model(notebook: Path) -> bool:
+    """Whether a notebook applies to a real model and problem file, as its metadata says
+    (`"ttc": {"real_model": true}`); the others prepare or need the modgraph ladder."""
+    metadata = json.loads(notebook.read_text()).get("metadata", {})
+    return bool(metadata.get("ttc", {}).get("real_model", False))
 
 
 def notebooks(only: str | None = None, real: bool = False) -> list[Path]:
@@ -50,9 +54,11 @@ def notebooks(only: str | None = None, real: bool = False) -> list[Path]:
             raise SystemExit(f"no notebook numbered {only} in {NOTEBOOKS_DIR}")
     if real:
         for nb in found:
-            if int(nb.name[:2]) not in REAL_NOTEBOOKS:
-                print(f"skipping {nb.name}: it prepares the modgraph study, not a real run")
-        found = [nb for nb in found if int(nb.name[:2]) in REAL_NOTEBOOKS]
+            if not runs_on_a_real_model(nb):
+                print(
+                    f"skipping {nb.name}: it prepares or needs the modgraph ladder, not a real run"
+                )
+        found = [nb for nb in found if runs_on_a_real_model(nb)]
     return found
 
 

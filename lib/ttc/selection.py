@@ -20,14 +20,6 @@ from tqdm.auto import tqdm
 RULES = ("majority", "best_of_n", "weighted")
 
 
-# (selection rule, verifier) of the sample bank -> method name
-BANK_METHODS = {
-    ("majority", "none"): "majority",
-    ("weighted", "prm_last"): "best-of-N weighted",
-    ("weighted", "orm"): "ORM best-of-N weighted",
-}
-
-
 def _vote(answers: Sequence[int | None], weights: Sequence[float]) -> int | None:
     totals: dict[int, float] = {}  # insertion order = order of first appearance
     for answer, weight in zip(answers, weights, strict=True):

@@ -19,6 +19,8 @@ class SearchConfig:
     max_rounds: int = 40  # the paper's cap on expansion rounds
     step_tokens: int = 16  # a step longer than this ends the candidate
     max_rows: int = 4096  # rows decoded together (questions x N): bounds KV-cache memory
+    # particle filtering: weights softmax(logit(PRM score) / T) (Puri et al. 2025 use 1)
+    particle_temperature: float = 1.0
 
     def validate(self) -> None:
         for name in ("budgets", "lookahead_budgets"):
@@ -31,6 +33,7 @@ class SearchConfig:
             self.max_rounds >= 1 and self.step_tokens >= 1, "search: max_rounds, step_tokens >= 1"
         )
         _check(self.max_rows >= max(self.budgets), "search.max_rows must hold one question's rows")
+        _check(self.particle_temperature > 0, "search.particle_temperature must be positive")
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from .compute import f5_records, f6_records
 from .models import f1_scale, f1_span
 from .record import record_findings
 from .revisions import f4_records
-from .selection import f2_records, f3_records
+from .selection import f2_records, f3_records, f7_record
 
 __all__ = [
     "record_findings",
@@ -20,4 +20,5 @@ __all__ = [
     "f4_records",
     "f5_records",
     "f6_records",
+    "f7_record",
 ]

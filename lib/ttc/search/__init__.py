@@ -1,28 +1,30 @@
-"""Search strategies against the PRM: beam, lookahead and DVTS (one routine, step-level, in
-lockstep with the PRM), and best-of-N weighted from the sample bank, behind one result type."""
+"""Search strategies against the PRM: beam, lookahead, DVTS and particle filtering (one
+routine, step-level, in lockstep with the PRM), and best-of-N weighted from the sample bank,
+behind one result type and one registry (`STRATEGIES`)."""
 
-from .best_of_n import best_of_n_from_bank
+from .best_of_n import bank_cost, best_of_n_from_bank
 from .lockstep import Lockstep
-from .tree import (
-    METHODS,
-    Cost,
-    SearchResult,
-    choose,
-    method_arguments,
-    split_budget,
-    sqrt_width,
-    tree_search,
-)
+from .particles import particle_weights, resample
+from .registry import BANK, STRATEGIES, TREE, Strategy, strategy
+from .result import Cost, SearchResult, choose
+from .tree import split_budget, sqrt_width, survivors, tree_search
 
 __all__ = [
-    "METHODS",
+    "BANK",
+    "STRATEGIES",
+    "TREE",
     "Cost",
     "Lockstep",
     "SearchResult",
+    "Strategy",
+    "bank_cost",
     "best_of_n_from_bank",
     "choose",
-    "method_arguments",
+    "particle_weights",
+    "resample",
     "split_budget",
     "sqrt_width",
+    "strategy",
+    "survivors",
     "tree_search",
 ]

@@ -1,8 +1,8 @@
 """Best-of-N weighted as a search strategy: N samples of the sample bank, chosen by the PRM.
 
 The same interface and cost record as the tree searches. The samples were drawn
-independently (one prefill per question, forked), and the PRM scores each sample on its
-own, so it re-reads the prompt once per sample.
+independently (one prefill per question, forked), and the verifier scores each sample on
+its own, so it re-reads the prompt once per sample.
 """
 
 from __future__ import annotations
@@ -13,7 +13,22 @@ import numpy as np
 
 from ..bank import SampleBank
 from ..tasks.base import Task
-from .tree import Cost, SearchResult, choose
+from .result import Cost, SearchResult, choose
+
+
+def bank_cost(
+    n: int, prompt: float, generated: float, scored: bool, policy_params: int, prm_params: int
+) -> Cost:
+    """The cost of n bank samples of one question with `generated` tokens in all: one prefill,
+    and, when a verifier scores them (`scored`), each sample read with its prompt."""
+    cost = Cost(
+        generations=n,
+        generated_tokens=generated,
+        prefill_tokens=prompt,
+        verifier_tokens=(n * prompt + generated) if scored else 0,
+    )
+    cost.charge_flops(policy_params, prm_params)
+    return cost
 
 
 def best_of_n_from_bank(
@@ -37,15 +52,9 @@ def best_of_n_from_bank(
         solutions = bank.solutions(i)
         pool = [(solutions[j], float(scores[i, j])) for j in picks]
         generated = sum(len(tokens) for tokens, _ in pool)
-        prompt = int(bank.prompt_tokens[i])
-        cost = Cost(
-            generations=budget,
-            generated_tokens=generated,
-            prefill_tokens=prompt,
-            verifier_tokens=budget * prompt + generated,
-        )
-        cost.charge_flops(policy_params, prm_params)
         result = choose(problem, pool, task)
-        result.cost = cost
+        result.cost = bank_cost(
+            budget, int(bank.prompt_tokens[i]), generated, True, policy_params, prm_params
+        )
         results.append(result)
     return results

@@ -1,5 +1,6 @@
-"""Notebook 04: tree searches per method and budget, and every search method as per-question
-outcomes (the bank's selection rules beside them)."""
+"""Notebook 04: every search strategy of the registry (`ttc.search.STRATEGIES`) as
+per-question outcomes in one schema: `budget` (generations charged), `correct`, and the
+tokens and FLOPs each strategy actually spent; tree searches are cached per strategy and N."""
 
 from __future__ import annotations
 
@@ -11,20 +12,21 @@ import pandas as pd
 from .. import cache
 from ..config import Profile
 from ..models.ladder import non_embedding_parameters
-from ..search import METHODS, best_of_n_from_bank, method_arguments, tree_search
-from ..selection import BANK_METHODS, selection_curves
+from ..search import BANK, STRATEGIES, bank_cost, best_of_n_from_bank, strategy, tree_search
+from ..selection import selection_curves
 from .bank import bank_answer_scores, sample_bank
 from .data import _splits_inputs, load_splits, task_of
 from .policy import _policy_inputs, load_policy
 from .verifiers import _verifier_inputs, verifier_scorer
 
-SEARCH_VERSION = 3  # 2: the PRM reads each step in one chunked forward; 3: one cache copy
-# per prompt (float rounding differs) and noise drawn for live rows only (a new random stream)
+SEARCH_VERSION = 4  # 2: the PRM reads each step in one chunked forward; 3: one cache copy
+# per prompt (float rounding differs) and noise drawn for live rows only (a new random stream);
+# 4: exact budgets (every tree ends with exactly its rows as candidates), the top candidate
 
 
-def search_results(profile: Profile, method: str, budget: int, device: str) -> pd.DataFrame:
-    """One row per test question for a named search configuration at budget N (cached)."""
-    args = method_arguments(method, budget)
+def search_results(profile: Profile, name: str, n: int, device: str) -> pd.DataFrame:
+    """One row per test question for a tree strategy of the registry at N (cached)."""
+    args = strategy(name).arguments(n, profile.search)
 
     def compute() -> list[dict]:
         policy = load_policy(profile, device)
@@ -32,7 +34,7 @@ def search_results(profile: Profile, method: str, budget: int, device: str) -> p
         cfg = profile.search
         started = time.perf_counter()
         results = tree_search(
-            policy, prm, load_splits(profile).test, budget, **args, task=task_of(profile),
+            policy, prm, load_splits(profile).test, n, **args, task=task_of(profile),
             temperature=profile.bank.temperature, max_rounds=cfg.max_rounds,
             step_tokens=cfg.step_tokens, max_rows=cfg.max_rows, seed=profile.seed,
         )  # fmt: skip
@@ -42,6 +44,7 @@ def search_results(profile: Profile, method: str, budget: int, device: str) -> p
                 "problem": i,
                 "answer": _plain(r.answer),
                 "correct": r.correct,
+                "top_correct": r.top_correct,
                 "chosen_valid": r.chosen_valid,
                 "chosen_score": r.chosen_score,
                 "candidates": r.candidates,
@@ -57,11 +60,11 @@ def search_results(profile: Profile, method: str, budget: int, device: str) -> p
         "splits": _splits_inputs(profile),
         "search": asdict(profile.search),
         "temperature": profile.bank.temperature,
-        "budget": budget,
+        "budget": n,
         "arguments": args,
     }
     frame = pd.DataFrame(cache.cached_json("search", inputs, compute, SEARCH_VERSION))
-    return frame.assign(method=method, budget=budget)
+    return frame.rename(columns={"generations": "budget"}).assign(method=name)
 
 
 def best_of_n_chosen(profile: Profile, device: str) -> pd.DataFrame:
@@ -71,8 +74,7 @@ def best_of_n_chosen(profile: Profile, device: str) -> pd.DataFrame:
     bank = sample_bank(profile, device)
     scores = bank_answer_scores(profile, "prm", device)
     problems = load_splits(profile).test
-    policy_n = non_embedding_parameters(load_policy(profile, device))
-    prm_n = non_embedding_parameters(verifier_scorer(profile, "prm", device).model)
+    policy_n, prm_n = _parameters(profile, device)
     rows = []
     for budget in profile.search.budgets:
         results = best_of_n_from_bank(
@@ -80,11 +82,18 @@ def best_of_n_chosen(profile: Profile, device: str) -> pd.DataFrame:
             task=task_of(profile),
         )  # fmt: skip
         rows += [
-            {"method": "best-of-N weighted", "generations": budget, "problem": i,
+            {"method": "best-of-N weighted", "budget": budget, "problem": i,
              "correct": r.correct, "chosen_valid": r.chosen_valid, "chosen_score": r.chosen_score}
             for i, r in enumerate(results)
         ]  # fmt: skip
     return pd.DataFrame(rows)
+
+
+def _parameters(profile: Profile, device: str) -> tuple[int, int]:
+    """Non-embedding parameters of the policy and of the PRM, which FLOPs are charged by."""
+    policy = load_policy(profile, device)
+    prm = verifier_scorer(profile, "prm", device).model
+    return non_embedding_parameters(policy), non_embedding_parameters(prm)
 
 
 def _plain(answer):
@@ -92,55 +101,55 @@ def _plain(answer):
     return answer if answer is None or isinstance(answer, int) else str(answer)
 
 
-def bank_outcomes(per_problem: pd.DataFrame) -> pd.DataFrame:
-    """Selection curves of the bank as search outcomes, one row per (method, N, question)."""
+def bank_outcomes(per_problem: pd.DataFrame, bank, policy_n: int, prm_n: int) -> pd.DataFrame:
+    """The registry's bank strategies as outcomes, one row per (method, N, question): accuracy
+    over random subsets of the bank, and the expected cost of N of the question's samples."""
+    names = {s.rule: s.name for s in BANK}
     keys = list(zip(per_problem["rule"], per_problem["verifier"], strict=True))
-    keep = per_problem[[k in BANK_METHODS for k in keys]]
-    return pd.DataFrame(
-        {
-            "method": [BANK_METHODS[k] for k in zip(keep["rule"], keep["verifier"], strict=True)],
-            "budget": keep["n"],
-            "generations": keep["n"],
-            "problem": keep["problem"],
-            "correct": keep["accuracy"],
-        }
-    )
+    keep = per_problem[[k in names for k in keys]]
+    methods = [names[k] for k in zip(keep["rule"], keep["verifier"], strict=True)]
+    mean_length = bank.n_generated.mean(axis=1)
+    costs = [
+        asdict(bank_cost(int(n), int(bank.prompt_tokens[i]), float(n * mean_length[i]),
+                         verifier != "none", policy_n, prm_n))
+        for i, n, verifier in zip(keep["problem"], keep["n"], keep["verifier"], strict=True)
+    ]  # fmt: skip
+    frame = pd.DataFrame(costs, index=keep.index).rename(columns={"generations": "budget"})
+    return frame.assign(method=methods, problem=keep["problem"], correct=keep["accuracy"])
 
 
 def search_outcomes(profile: Profile, device: str) -> pd.DataFrame:
-    """Every method at every budget of the profile: the bank's selection rules from random
-    subsets of the bank, the tree searches from their cached runs (lookahead at its own
-    budgets; `generations` counts its rollouts)."""
+    """Every strategy of the registry at each of its budgets: the bank's selection rules from
+    random subsets of the bank, the tree searches from their cached runs; `budget` is the
+    generations charged (lookahead: N(k + 1))."""
     bank = sample_bank(profile, device)
-    budgets = list(profile.search.budgets)
     scores = {
         "prm_last": bank_answer_scores(profile, "prm", device),
         "orm": bank_answer_scores(profile, "orm", device),
     }
     per_problem = selection_curves(
-        bank.answers, bank.correct_answers(), scores, budgets,
+        bank.answers, bank.correct_answers(), scores, list(profile.search.budgets),
         profile.bank.subset_trials, seed=profile.seed,
     )  # fmt: skip
-    frames = [bank_outcomes(per_problem)]
-    for method, (_, _, lookahead) in METHODS.items():
-        for budget in profile.search.lookahead_budgets if lookahead else budgets:
-            frames.append(search_results(profile, method, budget, device))
+    frames = [bank_outcomes(per_problem, bank, *_parameters(profile, device))]
+    for s in STRATEGIES.values():
+        if s.source == "tree":
+            frames += [search_results(profile, s.name, n, device) for n in s.ns(profile.search)]
     return pd.concat(frames, ignore_index=True)
 
 
 def search_candidates(profile: Profile, outcomes: pd.DataFrame) -> pd.DataFrame:
-    """The compute-optimal search candidates (best-of-N weighted and every tree search) as
-    (problem, strategy, budget, correct), budget counting generations (lookahead: N(k + 1)),
-    at the budgets where best-of-N weighted is measured."""
-    keep = outcomes["method"].isin(["best-of-N weighted", *METHODS]) & outcomes["generations"].isin(
-        profile.search.budgets
-    )
+    """The compute-optimal search candidates (the registry's `candidate` strategies) as
+    (problem, strategy, budget, correct), budget counting generations charged, at the budgets
+    where best-of-N weighted is measured."""
+    names = [s.name for s in STRATEGIES.values() if s.candidate]
+    keep = outcomes["method"].isin(names) & outcomes["budget"].isin(profile.search.budgets)
     picked = outcomes[keep]
     return pd.DataFrame(
         {
             "problem": picked["problem"],
             "strategy": picked["method"],
-            "budget": picked["generations"],
+            "budget": picked["budget"],
             "correct": picked["correct"],
         }
     )
