@@ -61,7 +61,7 @@ def test_no_module_imports_from_a_later_layer():
 
 
 def test_stage_modules_import_only_earlier_notebooks():
-    order = ["common", "data", "base_models", "policy", "verifiers", "bank", "search",
+    order = ["common", "data", "base_models", "substrate", "verifiers", "bank", "search",
              "revisions", "chains", "compute_optimal", "exchange"]  # fmt: skip
     stages = ROOT / "stages"
     assert {p.stem for p in stages.glob("*.py")} - {"__init__"} == set(order)

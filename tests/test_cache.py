@@ -87,3 +87,24 @@ def test_results_json_writes_nan_and_infinity_as_null(tmp_path):
     text = path.read_text()
     assert "NaN" not in text and "Infinity" not in text
     assert json.loads(text) == {"a": None, "b": [1.0, None], "c": [None, 2.0], "d": 3}
+
+
+def test_cache_keys_of_the_profiles_stay_pinned():
+    """Refactoring the stages must not rebuild what is cached: these keys are those of the
+    committed cpu run's splits, corpus and base-model pretraining (and of the smoke profile)."""
+    from ttc.config import load_profile
+    from ttc.stages import base_models, data
+
+    pinned = {
+        "cpu": ("e9aaeffe36ef8e69aa87", "9df7cf17817edb6e181f", "52379a2fb6e999229974"),
+        "smoke": ("6fd11d0ef13983554c17", "aabfcebee2472fd67f98", "1e2a6c88e713782f6d6b"),
+    }
+    for name, keys in pinned.items():
+        p = load_profile(name)
+        assert (
+            cache.artifact_key("splits", data._splits_inputs(p), data.SPLITS_VERSION),
+            cache.artifact_key("corpus", data._corpus_inputs(p), data.CORPUS_VERSION),
+            cache.artifact_key(
+                "pretrain", base_models._pretrain_inputs(p, p.base_model), base_models.PRETRAIN_VERSION
+            ),
+        ) == keys, name

@@ -4,9 +4,10 @@ Each stage is keyed by exactly the profile fields it depends on, so a re-run wit
 changed returns in seconds and a changed knob rebuilds only what it touches. A stage that
 needs the output of an earlier notebook says which notebook to run when it is missing.
 
-The `real` profile runs the stages of notebooks 03-06 on your policy directory and
-MATH-style problems: its keys hold the policy's (and an external PRM's) directory identity
-and a hash of the problem file instead of the modgraph task and model ladder.
+What a run studies is its substrate (`substrate.py`): the modgraph study, or, for the `real`
+profile, your policy directory and MATH-style problems, whose keys hold the policy's (and an
+external PRM's) directory identity and a hash of the problem file instead of the modgraph
+task and model ladder.
 
 One module per notebook, in notebook order; each owns its cache keys and versions and
 imports only from the modules before it. `from ttc import stages` gives all of them.
@@ -14,13 +15,7 @@ imports only from the modules before it. `from ttc import stages` gives all of t
 
 # ruff: noqa: I001  (notebook order, not alphabetical)
 from .common import MissingUpstream
-from .data import (
-    build_splits,
-    load_splits,
-    build_pretraining_corpus,
-    load_pretraining_corpus,
-    task_of,
-)
+from .data import build_splits, build_pretraining_corpus, load_pretraining_corpus
 from .base_models import (
     loss_probe,
     train_model,
@@ -31,7 +26,15 @@ from .base_models import (
     checkpoint_pass_at_1,
     training_history,
 )
-from .policy import base_policy_dir, load_policy
+from .substrate import (
+    ModgraphStudy,
+    RealModel,
+    substrate_of,
+    load_splits,
+    task_of,
+    base_policy_dir,
+    load_policy,
+)
 from .verifiers import (
     prm_labels,
     trained_verifiers,
@@ -83,6 +86,9 @@ __all__ = [
     "policy_metrics",
     "checkpoint_pass_at_1",
     "training_history",
+    "ModgraphStudy",
+    "RealModel",
+    "substrate_of",
     "base_policy_dir",
     "load_policy",
     "prm_labels",

@@ -21,8 +21,7 @@ from ..verifiers import (
     scoring_items,
 )
 from ..verifiers.quality import answer_scores
-from .data import _splits_inputs, load_splits, task_of
-from .policy import _policy_inputs, load_policy
+from .substrate import _policy_inputs, _splits_inputs, load_policy, load_splits, task_of
 from .verifiers import _verifier_inputs, verifier_scorer
 
 BANK_VERSION = 1

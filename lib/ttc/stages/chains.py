@@ -30,8 +30,8 @@ from ..verifiers import (
     score_steps,
 )
 from .bank import _bank_items
-from .data import _splits_inputs, load_splits, task_of
 from .revisions import _revision_model_inputs, revision_checkpoint
+from .substrate import _splits_inputs, load_splits, task_of
 from .verifiers import _fit_verifier, _verifier_inputs, verifier_scorer
 
 CHAINS_VERSION = 1

@@ -1,4 +1,5 @@
-"""Notebook 01: the splits and the pretraining corpus (and the task a profile poses)."""
+"""Notebook 01: the modgraph study's splits and pretraining corpus (a real run reads its
+splits from its problem file: `substrate.RealModel`)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,6 @@ from safetensors.numpy import load_file, save_file
 
 from .. import cache
 from ..config import Profile
-from ..real import real_problems, real_task
-from ..tasks.base import Task
 from ..tasks.modgraph import (
     Splits,
     build_corpus,
@@ -21,7 +20,6 @@ from ..tasks.modgraph import (
     problem_to_dict,
 )
 from ..tasks.modgraph.splits import SPLIT_NAMES
-from ..tasks.modgraph.task import ModgraphTask
 from .common import _require
 
 SPLITS_VERSION = 2  # 2: no twins (up to renaming and prompt order) across splits
@@ -29,13 +27,6 @@ CORPUS_VERSION = 2  # 2: twin keys stored, twins of held-out problems skipped
 
 
 def _splits_inputs(profile: Profile) -> dict:
-    if profile.is_real:
-        return {
-            "problems": cache.file_digest(profile.real.path("problems_path")),
-            "shots": profile.real.shots,
-            "splits": asdict(profile.splits),
-            "seed": profile.seed,
-        }
     return {"task": asdict(profile.task), "splits": asdict(profile.splits), "seed": profile.seed}
 
 
@@ -54,9 +45,6 @@ def build_splits(profile: Profile) -> Splits:
 
 
 def load_splits(profile: Profile) -> Splits:
-    if profile.is_real:  # read from the problem file (no validation split)
-        _, splits, _ = real_problems(profile)
-        return Splits(validation=(), **splits)
     path = _require("splits", _splits_inputs(profile), SPLITS_VERSION, "01_data_prep")
     data = json.loads((path / "splits.json").read_text())
     return Splits(**{name: tuple(problem_from_dict(d) for d in data[name]) for name in SPLIT_NAMES})
@@ -78,18 +66,3 @@ def build_pretraining_corpus(profile: Profile) -> dict[str, np.ndarray]:
 def load_pretraining_corpus(profile: Profile) -> dict[str, np.ndarray]:
     path = _require("corpus", _corpus_inputs(profile), CORPUS_VERSION, "01_data_prep")
     return load_file(str(path / "corpus.safetensors"))
-
-
-_REAL_TASKS: dict[str, Task] = {}  # tokenizer and newline ids, loaded once per process
-
-
-def task_of(profile: Profile) -> Task:
-    """The task the profile's problems are posed in: modgraph, or MATH-style problems over
-    the real policy's tokenizer (its prompts show the problem file's first `real.shots`)."""
-    if not profile.is_real:
-        return ModgraphTask()
-    key = cache.artifact_key("task", {**_splits_inputs(profile), "real": asdict(profile.real)})
-    if key not in _REAL_TASKS:
-        shots, _, _ = real_problems(profile)
-        _REAL_TASKS[key] = real_task(profile, shots)
-    return _REAL_TASKS[key]

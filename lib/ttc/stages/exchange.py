@@ -20,7 +20,7 @@ from ..selection import selection_curves
 from .bank import BANK_VERSION
 from .base_models import EVAL_VERSION, _pretrain_inputs, model_run, policy_checkpoint
 from .chains import _prm_last_scores
-from .data import _splits_inputs, load_splits, task_of
+from .substrate import _splits_inputs, load_splits, task_of
 from .verifiers import _verifier_inputs
 
 

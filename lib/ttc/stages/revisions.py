@@ -19,8 +19,15 @@ from ..revisions import (
     revision_corpus,
     revision_examples,
 )
-from .data import _splits_inputs, load_splits, task_of
-from .policy import _base_spec, _policy_inputs, base_policy_dir, load_policy
+from .substrate import (
+    _base_spec,
+    _policy_inputs,
+    _splits_inputs,
+    base_policy_dir,
+    load_policy,
+    load_splits,
+    task_of,
+)
 from .verifiers import heldout_questions
 
 REVISION_DATA_VERSION = 1

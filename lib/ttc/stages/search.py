@@ -15,8 +15,7 @@ from ..models.ladder import non_embedding_parameters
 from ..search import BANK, STRATEGIES, bank_cost, best_of_n_from_bank, strategy, tree_search
 from ..selection import selection_curves
 from .bank import bank_answer_scores, sample_bank
-from .data import _splits_inputs, load_splits, task_of
-from .policy import _policy_inputs, load_policy
+from .substrate import _policy_inputs, _splits_inputs, load_policy, load_splits, task_of
 from .verifiers import _verifier_inputs, verifier_scorer
 
 SEARCH_VERSION = 4  # 2: the PRM reads each step in one chunked forward; 3: one cache copy

@@ -24,8 +24,15 @@ from ..verifiers import (
     training_items,
 )
 from .common import _require
-from .data import _splits_inputs, load_splits, task_of
-from .policy import _policy_inputs, base_policy_dir, load_policy
+from .substrate import (
+    _policy_inputs,
+    _splits_inputs,
+    base_policy_dir,
+    load_policy,
+    load_splits,
+    substrate_of,
+    task_of,
+)
 
 LABELS_VERSION = 1
 VERIFIER_VERSION = 1
@@ -83,8 +90,8 @@ def prm_labels(profile: Profile, device: str) -> tuple[list[LabelledSolution], d
 
 
 def _external_prm(profile: Profile) -> bool:
-    """Whether the PRM is `real.prm_dir` rather than trained in notebook 03."""
-    return profile.is_real and bool(profile.real.prm_dir)
+    """Whether the PRM is given (`real.prm_dir`) rather than trained in notebook 03."""
+    return substrate_of(profile).external_prm
 
 
 def trained_verifiers(profile: Profile) -> tuple[str, ...]:
