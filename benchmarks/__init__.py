@@ -25,7 +25,7 @@ def report(
     print(title)
     for label, rate in rates.items():
         print(f"  {label:24s} {rate:10,.{0 if rate >= 100 else 2}f} {unit}")
-    print(f"  speed-up {speedup:.2f}x (target >= {target:g}x)")
+    print(f"  speed-up {speedup:.2f}x (target >= {target:.3g}x)")
     key = (
         "tokens_per_s"
         if unit == "generated tokens/s"

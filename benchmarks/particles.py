@@ -10,25 +10,15 @@ have built them, otherwise untrained stand-ins of the same size (timed, not reco
 
 from __future__ import annotations
 
-import random
-
-from ttc import runtime
-from ttc.config import load_profile
 from ttc.search import strategy, tree_search
-from ttc.tasks.modgraph import generate_problem
 from ttc.tasks.modgraph.task import ModgraphTask
 
 from benchmarks import best_rates, report
-from benchmarks.search import models
+from benchmarks.search import setup
 
 
 def run(profile_name: str = "cpu", budget: int = 64, questions: int = 16, repeats: int = 3) -> dict:
-    runtime.configure_process()
-    device = runtime.device()
-    profile = load_profile(profile_name)
-    policy, prm, trained = models(profile, device)
-    rng = random.Random(0)
-    problems = [generate_problem(profile.task, rng) for _ in range(questions)]
+    profile, device, policy, prm, trained, problems = setup(profile_name, questions)
 
     def searcher(name):
         args = strategy(name).arguments(budget, profile.search)

@@ -91,23 +91,25 @@ def _stand_ins(profile, device):
     return policy.to(device).eval(), prm
 
 
-def models(profile, device) -> tuple:
-    """(policy, PRM, trained): the profile's trained pair, else same-sized stand-ins."""
-    try:
-        policy = load_model(base_policy_dir(profile), device)
-        prm = load_verifier(verifier_dir(profile, "prm") / "model", device)
-        return policy, prm, True
-    except MissingUpstream:  # a fresh clone: same-sized stand-ins, timed but not recorded
-        return (*_stand_ins(profile, device), False)
-
-
-def run(profile_name: str = "cpu", budget: int = 64, questions: int = 16, repeats: int = 5) -> dict:
+def setup(profile_name: str, questions: int) -> tuple:
+    """(profile, device, policy, PRM, trained, problems): the profile's trained policy and PRM,
+    else same-sized stand-ins, and `questions` fresh problems of its task."""
     runtime.configure_process()
     device = runtime.device()
     profile = load_profile(profile_name)
-    policy, prm, trained = models(profile, device)
+    try:
+        policy = load_model(base_policy_dir(profile), device)
+        prm = load_verifier(verifier_dir(profile, "prm") / "model", device)
+        trained = True
+    except MissingUpstream:  # a fresh clone: same-sized stand-ins, timed but not recorded
+        (policy, prm), trained = _stand_ins(profile, device), False
     rng = random.Random(0)
     problems = [generate_problem(profile.task, rng) for _ in range(questions)]
+    return profile, device, policy, prm, trained, problems
+
+
+def run(profile_name: str = "cpu", budget: int = 64, questions: int = 16, repeats: int = 5) -> dict:
+    _, device, policy, prm, trained, problems = setup(profile_name, questions)
 
     def search():
         results = tree_search(

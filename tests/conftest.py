@@ -1,4 +1,5 @@
-"""Shared fixtures: a small task, a tiny deterministic model, and an isolated cache."""
+"""Shared fixtures: a small task, a tiny deterministic model (and a stepping policy and a PRM
+made from it, for the search tests), and an isolated cache."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import torch
 from ttc.config import ModelSpec, TaskConfig
 from ttc.models.ladder import build_model
 from ttc.tasks.modgraph import generate_problem
+from ttc.tasks.modgraph.tokenizer import STEP, build_tokenizer
+from ttc.verifiers import init_verifier
 
 torch.set_num_threads(1)
 
@@ -34,3 +37,24 @@ def tiny_spec() -> ModelSpec:
 @pytest.fixture
 def tiny_model(tiny_spec):
     return build_model(tiny_spec, seed=0).eval()
+
+
+@pytest.fixture
+def stepping_policy(tiny_model):
+    """The tiny random model with a head bias towards `<s>` and `<eos>`: short steps that end."""
+    tok = build_tokenizer()
+    old = tiny_model.lm_head
+    head = torch.nn.Linear(old.in_features, old.out_features, bias=True)
+    head.weight.data = old.weight.data.clone()
+    head.bias.data.zero_()
+    head.bias.data[tok.convert_tokens_to_ids(STEP)] = 4.0
+    head.bias.data[tok.eos_token_id] = 2.5
+    tiny_model.lm_head = head
+    return tiny_model.eval()
+
+
+@pytest.fixture
+def tiny_prm(tiny_model, tmp_path):
+    tiny_model.save_pretrained(tmp_path / "policy")
+    torch.manual_seed(0)
+    return init_verifier(tmp_path / "policy", 0.0).eval()

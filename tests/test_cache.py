@@ -105,6 +105,8 @@ def test_cache_keys_of_the_profiles_stay_pinned():
             cache.artifact_key("splits", data._splits_inputs(p), data.SPLITS_VERSION),
             cache.artifact_key("corpus", data._corpus_inputs(p), data.CORPUS_VERSION),
             cache.artifact_key(
-                "pretrain", base_models._pretrain_inputs(p, p.base_model), base_models.PRETRAIN_VERSION
+                "pretrain",
+                base_models._pretrain_inputs(p, p.base_model),
+                base_models.PRETRAIN_VERSION,
             ),
         ) == keys, name

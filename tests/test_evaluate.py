@@ -1,5 +1,5 @@
 import pandas as pd
-from ttc.models.evaluate import earliest_reaching
+from ttc.models.evaluate import checkpoint_means, earliest_reaching
 
 
 def _evals(means_by_checkpoint):
@@ -28,3 +28,5 @@ def test_earliest_checkpoint_reaching_the_target_weighs_levels_equally():
 def test_no_checkpoint_reaching_the_target_gives_the_last():
     evals = _evals({0.5: [0.2, 0.0], 1.0: [0.4, 0.2]})
     assert earliest_reaching(evals, 0.9) == "ckpt-1.000"
+    means = checkpoint_means(evals)  # what says that no checkpoint reached it
+    assert means.max() < 0.9 and means.round(2).tolist() == [0.1, 0.3]

@@ -17,7 +17,6 @@ from ttc.search import tree as tree_module
 from ttc.tasks.modgraph import generate_problem
 from ttc.tasks.modgraph.task import ModgraphTask
 from ttc.tasks.modgraph.tokenizer import STEP, build_tokenizer
-from ttc.verifiers import init_verifier
 
 TASK = ModgraphTask()
 STOPS = set(TASK.stop_ids)
@@ -29,27 +28,6 @@ def problems():
     task = TaskConfig(modulus=23, levels=(1, 2, 3), distractors=(0, 0), n_names=30)
     rng = random.Random(3)
     return [generate_problem(task, rng) for _ in range(3)]
-
-
-@pytest.fixture
-def stepping_policy(tiny_model):
-    """The tiny random model with a head bias towards `<s>` and `<eos>`: short steps that end."""
-    tok = build_tokenizer()
-    old = tiny_model.lm_head
-    head = torch.nn.Linear(old.in_features, old.out_features, bias=True)
-    head.weight.data = old.weight.data.clone()
-    head.bias.data.zero_()
-    head.bias.data[tok.convert_tokens_to_ids(STEP)] = 4.0
-    head.bias.data[tok.eos_token_id] = 2.5
-    tiny_model.lm_head = head
-    return tiny_model.eval()
-
-
-@pytest.fixture
-def tiny_prm(tiny_model, tmp_path):
-    tiny_model.save_pretrained(tmp_path / "policy")
-    torch.manual_seed(0)
-    return init_verifier(tmp_path / "policy", 0.0).eval()
 
 
 class Judged(Lockstep):

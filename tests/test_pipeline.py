@@ -47,6 +47,10 @@ def test_smoke_pipeline_writes_results_figures_and_findings(smoke_run):
     assert prep["corpus"]["tokens"] >= 200_000
     base = json.loads((results / "02_base_models.json").read_text())
     assert {row["model"] for row in base["ladder"]} == {"T1", "T2"}
+    selection = base["base_selection"]
+    assert selection["target"] == 0.3 and selection["reached"] == (
+        selection["best_pass_at_1"] >= 0.3
+    )
     levels = {row["level"] for row in base["pass_at_1"]}
     assert levels == {1, 2, 3}
     verifiers = json.loads((results / "03_verifiers.json").read_text())

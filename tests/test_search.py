@@ -7,14 +7,12 @@ import random
 
 import numpy as np
 import pytest
-import torch
 from ttc.config import TaskConfig
 from ttc.difficulty import bin_table, oracle_bins, quantile_bins
 from ttc.search import Lockstep, choose, split_budget, sqrt_width, tree_search
 from ttc.tasks.modgraph import encode, generate_problem, reference_solution
 from ttc.tasks.modgraph.task import ModgraphTask
-from ttc.tasks.modgraph.tokenizer import STEP, build_tokenizer
-from ttc.verifiers import ScoredSequence, init_verifier, score_steps
+from ttc.verifiers import ScoredSequence, score_steps
 
 TASK = ModgraphTask()  # every library call names its task
 
@@ -24,27 +22,6 @@ def level2_problems():
     task = TaskConfig(modulus=23, levels=(1, 2), distractors=(0, 0), n_names=30)
     rng = random.Random(3)
     return [generate_problem(task, rng) for _ in range(3)]
-
-
-@pytest.fixture
-def stepping_policy(tiny_model):
-    """The tiny random model with a head bias towards `<s>` and `<eos>`: short steps that end."""
-    tok = build_tokenizer()
-    old = tiny_model.lm_head
-    head = torch.nn.Linear(old.in_features, old.out_features, bias=True)
-    head.weight.data = old.weight.data.clone()
-    head.bias.data.zero_()
-    head.bias.data[tok.convert_tokens_to_ids(STEP)] = 4.0
-    head.bias.data[tok.eos_token_id] = 2.5
-    tiny_model.lm_head = head
-    return tiny_model.eval()
-
-
-@pytest.fixture
-def tiny_prm(tiny_model, tmp_path):
-    tiny_model.save_pretrained(tmp_path / "policy")
-    torch.manual_seed(0)
-    return init_verifier(tmp_path / "policy", 0.0).eval()
 
 
 def test_split_budget_and_widths():

@@ -130,17 +130,23 @@ def sampled_pass_at_1(
     )
 
 
-def earliest_reaching(by_checkpoint: pd.DataFrame, target: float) -> str:
-    """The earliest checkpoint whose pass@1, averaged over levels (each level weighs the same),
-    reaches `target`; the last checkpoint if none does. `by_checkpoint` has one row per
-    question and checkpoint: columns checkpoint, fraction, level, correct."""
-    means = (
+def checkpoint_means(by_checkpoint: pd.DataFrame) -> pd.Series:
+    """Pass@1 averaged over levels (each level weighs the same) per (fraction, checkpoint), in
+    training order. `by_checkpoint` has one row per question and checkpoint: columns
+    checkpoint, fraction, level, correct."""
+    return (
         by_checkpoint.groupby(["fraction", "checkpoint", "level"])["correct"]
         .mean()
         .groupby(["fraction", "checkpoint"])
         .mean()
         .sort_index()
     )
+
+
+def earliest_reaching(by_checkpoint: pd.DataFrame, target: float) -> str:
+    """The earliest checkpoint whose pass@1, averaged over levels, reaches `target`; the last
+    checkpoint if none does (`checkpoint_means`)."""
+    means = checkpoint_means(by_checkpoint)
     reached = means[means >= target]
     _, checkpoint = reached.index[0] if len(reached) else means.index[-1]
     return checkpoint

@@ -10,7 +10,7 @@ import pandas as pd
 
 from .. import cache, runtime
 from ..config import Profile
-from ..models.evaluate import earliest_reaching, greedy_pass_at_1, role_losses
+from ..models.evaluate import checkpoint_means, earliest_reaching, greedy_pass_at_1, role_losses
 from ..models.ladder import load_model
 from ..models.pretrain import checkpoint_name, pretrain, read_metrics
 from ..tasks.modgraph import Splits
@@ -115,6 +115,27 @@ def policy_checkpoint(profile: Profile, name: str, seed: int | None = None) -> s
         "target": profile.base_target,
     }
     return cache.cached_json("policy_checkpoint", inputs, compute, EVAL_VERSION)["checkpoint"]
+
+
+def base_selection(profile: Profile, device: str) -> dict | None:
+    """How the base checkpoint was chosen under `base_target` (None without one): the target,
+    the chosen checkpoint, whether any checkpoint reached the target, and the best one's
+    validation pass@1 averaged over levels. A base that never reaches it has not learned
+    what the profile was calibrated for: the checkpoint is then the last one, and the
+    findings downstream do not mean what they were designed to."""
+    if profile.base_target is None:
+        return None
+    means = checkpoint_means(
+        checkpoint_pass_at_1(profile, profile.base_model, device, progress=False)
+    )
+    (_, best), value = means.idxmax(), float(means.max())
+    return {
+        "target": profile.base_target,
+        "checkpoint": policy_checkpoint(profile, profile.base_model),
+        "reached": bool(value >= profile.base_target),
+        "best_checkpoint": best,
+        "best_pass_at_1": round(value, 4),
+    }
 
 
 def policy_metrics(profile: Profile) -> pd.DataFrame:

@@ -73,11 +73,11 @@ def best_of_n_chosen(profile: Profile, device: str) -> pd.DataFrame:
     bank = sample_bank(profile, device)
     scores = bank_answer_scores(profile, "prm", device)
     problems = load_splits(profile).test
-    policy_n, prm_n = _parameters(profile, device)
+    sizes = _sizes(profile, device, "prm")
     rows = []
     for budget in profile.search.budgets:
         results = best_of_n_from_bank(
-            bank, scores, problems, budget, policy_n, prm_n, seed=profile.seed,
+            bank, scores, problems, budget, sizes["policy"], sizes["prm"], seed=profile.seed,
             task=task_of(profile),
         )  # fmt: skip
         rows += [
@@ -88,11 +88,13 @@ def best_of_n_chosen(profile: Profile, device: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _parameters(profile: Profile, device: str) -> tuple[int, int]:
-    """Non-embedding parameters of the policy and of the PRM, which FLOPs are charged by."""
-    policy = load_policy(profile, device)
-    prm = verifier_scorer(profile, "prm", device).model
-    return non_embedding_parameters(policy), non_embedding_parameters(prm)
+def _sizes(profile: Profile, device: str, *verifiers: str) -> dict[str, int]:
+    """Non-embedding parameters of the policy and of the named verifiers, which FLOPs are
+    charged by."""
+    sizes = {"policy": non_embedding_parameters(load_policy(profile, device))}
+    for kind in verifiers:
+        sizes[kind] = non_embedding_parameters(verifier_scorer(profile, kind, device).model)
+    return sizes
 
 
 def _plain(answer):
@@ -100,9 +102,12 @@ def _plain(answer):
     return answer if answer is None or isinstance(answer, int) else str(answer)
 
 
-def bank_outcomes(per_problem: pd.DataFrame, bank, policy_n: int, prm_n: int) -> pd.DataFrame:
+def bank_outcomes(
+    per_problem: pd.DataFrame, bank, policy_n: int, verifier_n: dict[str, int]
+) -> pd.DataFrame:
     """The registry's bank strategies as outcomes, one row per (method, N, question): accuracy
-    over random subsets of the bank, and the expected cost of N of the question's samples."""
+    over random subsets of the bank, and the expected cost of N of the question's samples
+    (`verifier_n`: non-embedding parameters by verifier name, "none" for no verifier)."""
     names = {s.rule: s.name for s in BANK}
     keys = list(zip(per_problem["rule"], per_problem["verifier"], strict=True))
     keep = per_problem[[k in names for k in keys]]
@@ -110,7 +115,7 @@ def bank_outcomes(per_problem: pd.DataFrame, bank, policy_n: int, prm_n: int) ->
     mean_length = bank.n_generated.mean(axis=1)
     costs = [
         asdict(bank_cost(int(n), int(bank.prompt_tokens[i]), float(n * mean_length[i]),
-                         verifier != "none", policy_n, prm_n))
+                         verifier != "none", policy_n, verifier_n[verifier]))
         for i, n, verifier in zip(keep["problem"], keep["n"], keep["verifier"], strict=True)
     ]  # fmt: skip
     frame = pd.DataFrame(costs, index=keep.index).rename(columns={"generations": "budget"})
@@ -126,11 +131,14 @@ def search_outcomes(profile: Profile, device: str) -> pd.DataFrame:
         "prm_last": bank_answer_scores(profile, "prm", device),
         "orm": bank_answer_scores(profile, "orm", device),
     }
+    ns = sorted({n for s in BANK for n in s.ns(profile.search)})
     per_problem = selection_curves(
-        bank.answers, bank.correct_answers(), scores, list(profile.search.budgets),
-        profile.bank.subset_trials, seed=profile.seed,
+        bank.answers, bank.correct_answers(), scores, ns, profile.bank.subset_trials,
+        seed=profile.seed,
     )  # fmt: skip
-    frames = [bank_outcomes(per_problem, bank, *_parameters(profile, device))]
+    sizes = _sizes(profile, device, "prm", "orm")
+    verifier_n = {"none": 0, "prm_last": sizes["prm"], "orm": sizes["orm"]}
+    frames = [bank_outcomes(per_problem, bank, sizes["policy"], verifier_n)]
     for s in STRATEGIES.values():
         if s.source == "tree":
             frames += [search_results(profile, s.name, n, device) for n in s.ns(profile.search)]
