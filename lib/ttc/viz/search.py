@@ -57,11 +57,12 @@ def budget_figure(
 
 def cost_figure(summary: pd.DataFrame, methods: Sequence[str]) -> plt.Figure:
     """Accuracy against the charged generation budget and against the tokens generated."""
-    fig, axes = plt.subplots(1, 2, figsize=(13, 4.5), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(14, 4.5), sharey=True)
     for ax, x in zip(axes, AXES, strict=True):
         budget_figure(summary, methods, x, ax)
         ax.set_title(f"against {AXES[x].split(' (')[0]}")
     axes[0].get_legend().remove()
+    axes[1].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1))  # off the curves
     fig.suptitle("Search against the PRM", fontweight="bold")
     return fig
 
