@@ -19,6 +19,7 @@ from ..revisions import (
     revision_corpus,
     revision_examples,
 )
+from ..verifiers import heldout_questions
 from .substrate import (
     _base_spec,
     _policy_inputs,
@@ -28,7 +29,6 @@ from .substrate import (
     load_splits,
     task_of,
 )
-from .verifiers import heldout_questions
 
 REVISION_DATA_VERSION = 1
 REVISION_MODEL_VERSION = 1

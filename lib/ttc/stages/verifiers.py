@@ -7,8 +7,6 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
-import numpy as np
-
 from .. import cache
 from ..config import Profile
 from ..policy import model_policy
@@ -17,6 +15,8 @@ from ..verifiers import (
     KINDS,
     LabelledSolution,
     as_scorer,
+    constant_loss,
+    heldout_questions,
     init_verifier,
     load_verifier,
     rollout_labels,
@@ -115,13 +115,6 @@ def _verifier_inputs(profile: Profile, kind: str) -> dict:
     }
 
 
-def heldout_questions(n_problems: int, frac: float, seed: int) -> set[int]:
-    """The prm_train questions held out for early stopping (whole questions, never single samples)."""
-    rng = np.random.default_rng(seed)
-    n = max(1, round(frac * n_problems))
-    return set(rng.permutation(n_problems)[:n].tolist())
-
-
 def train_verifier_model(profile: Profile, kind: str, device: str) -> Path:
     """Train the PRM or ORM from the base policy's checkpoint; the artifact holds `model/` and
     `history.json` (loss per epoch, and the held-out loss of always predicting the mean label)."""
@@ -161,9 +154,7 @@ def _fit_verifier(
     model = init_verifier(init_dir, v.dropout, device)
     model, history = train_verifier(model, train, holdout, v, device, profile.seed, desc=kind)
     model.save_pretrained(work / "model")
-    mean = np.clip(np.mean([t for it in train for t in it.targets]), 1e-6, 1 - 1e-6)
-    y = np.array([t for it in holdout for t in it.targets])
-    baseline = -np.mean(y * np.log(mean) + (1 - y) * np.log(1 - mean))
+    mean, baseline = constant_loss(train, holdout)
     cache.write_json_atomic(
         work / "history.json",
         {
@@ -172,7 +163,7 @@ def _fit_verifier(
             "train_sequences": len(train),
             "holdout_sequences": len(holdout),
             "train_targets": sum(len(it.targets) for it in train),
-            "holdout_targets": len(y),
+            "holdout_targets": sum(len(it.targets) for it in holdout),
             "mean_label": float(mean),
             "baseline_holdout_loss": float(baseline),
         },

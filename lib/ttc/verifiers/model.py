@@ -90,6 +90,23 @@ def _step_logits(model, items, pad_id, device):
     return logits[rows, cols].float(), targets
 
 
+def heldout_questions(n_problems: int, frac: float, seed: int) -> set[int]:
+    """The questions held out for early stopping (whole questions, never single samples)."""
+    rng = np.random.default_rng(seed)
+    n = max(1, round(frac * n_problems))
+    return set(rng.permutation(n_problems)[:n].tolist())
+
+
+def constant_loss(
+    train: Sequence[ScoredSequence], holdout: Sequence[ScoredSequence]
+) -> tuple[float, float]:
+    """(mean training label, held-out binary cross-entropy of always predicting it): the loss a
+    verifier must beat to have learned anything."""
+    mean = np.clip(np.mean([t for it in train for t in it.targets]), 1e-6, 1 - 1e-6)
+    y = np.array([t for it in holdout for t in it.targets])
+    return float(mean), float(-np.mean(y * np.log(mean) + (1 - y) * np.log(1 - mean)))
+
+
 @torch.inference_mode()
 def heldout_loss(model, items: Sequence[ScoredSequence], batch_size: int, device: str) -> float:
     """Mean binary cross-entropy per read-out position."""
