@@ -165,6 +165,7 @@ def main(argv: list[str] | None = None) -> None:
         "split": "validation",
         "samples": args.samples,
         "threads": runtime.threads(),
+        "machine": runtime.machine(),
         "runs": runs,
         "summary": summarise(runs),
     }

@@ -57,6 +57,7 @@ class Run:
             "device": self.device,
             "threads": torch.get_num_threads(),
             "torch": torch.__version__,
+            "machine": runtime.machine(),
             "wall_s": round(time.perf_counter() - self.started, 1),
             **_plain(results),
         }
@@ -131,9 +132,11 @@ def setup(namespace: dict[str, Any], notebook: str) -> Run:
     run = Run(notebook, profile, runtime.device())
     budget = profile.budget_minutes.get(notebook)
     print(f"{notebook} | profile {profile.name}: {profile.description}")
+    cpu = runtime.machine()
     print(
-        f"device {run.device} ({threads} threads) | torch {torch.__version__} | transformers "
-        f"{transformers.__version__} | python {platform.python_version()} | commit {_git_commit()}"
+        f"device {run.device} ({threads} threads; {cpu['cpu']}, {cpu['cpu_capability']}) | torch "
+        f"{torch.__version__} | transformers {transformers.__version__} | python "
+        f"{platform.python_version()} | commit {_git_commit()}"
     )
     if budget is not None:
         print(f"wall-time budget for this notebook in this profile: {budget:g} min")

@@ -153,6 +153,7 @@ def _record_timing(profile: str, timing: dict[str, float], cold: bool = False) -
         "profile": profile,
         "device": runtime.device(),
         "threads": runtime.threads(),
+        "machine": runtime.machine(),
         "wall_s": dict(sorted(merged.items())),
         "total_s": round(sum(merged.values()), 1),
     }

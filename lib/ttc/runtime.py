@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import gc
 import os
+import platform
 import random
 from contextlib import nullcontext
 
@@ -15,6 +16,27 @@ import torch
 def device() -> str:
     """`cuda` when a GPU is visible, else `cpu` (override with TTC_DEVICE)."""
     return os.environ.get("TTC_DEVICE") or ("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def machine() -> dict[str, str]:
+    """What a run's numbers depend on beyond its inputs: training repeats bit for bit on one
+    machine, but float rounding differs between CPUs (the vector instructions torch's kernels
+    use), and this study's learning transitions move with it, as with a training seed."""
+    name = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            name = next(
+                line.split(":", 1)[1].strip() for line in f if line.startswith("model name")
+            )
+    except (OSError, StopIteration):
+        pass
+    gpu = torch.cuda.get_device_name() if torch.cuda.is_available() else None
+    return {
+        "cpu": name,
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+        "gpu": gpu,
+        "torch": torch.__version__,
+    }
 
 
 def autocast(device: str):
