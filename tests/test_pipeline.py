@@ -194,8 +194,8 @@ def test_bad_input_is_one_message_without_traceback(argv, message, capsys):
 
 
 def test_the_registry_drives_the_search_outcomes(smoke_run, monkeypatch):
-    """A strategy added to the registry is searched, charged and tabled with no other edit;
-    every tree strategy ends with exactly N candidates per question."""
+    """A strategy added to the registry (a tree search, a bank rule) is searched, charged and
+    tabled with no other edit; every tree strategy ends with exactly N candidates per question."""
     import ttc.paths as paths
     from ttc import stages
     from ttc.config import load_profile
@@ -203,6 +203,8 @@ def test_the_registry_drives_the_search_outcomes(smoke_run, monkeypatch):
 
     monkeypatch.setattr(paths, "CACHE_DIR", smoke_run / "data" / "cache")
     monkeypatch.setitem(STRATEGIES, "beam M=2", Strategy("beam M=2", "tree", width=2))
+    plain = Strategy("PRM best-of-N", "bank", rule=("best_of_n", "prm_last"), candidate=False)
+    monkeypatch.setitem(STRATEGIES, plain.name, plain)
     profile = load_profile("smoke")
     outcomes = stages.search_outcomes(profile, "cpu")
     assert set(outcomes["method"]) == set(STRATEGIES)

@@ -12,7 +12,7 @@ import pandas as pd
 from .. import cache
 from ..config import Profile
 from ..models.ladder import non_embedding_parameters
-from ..search import BANK, STRATEGIES, bank_cost, best_of_n_from_bank, strategy, tree_search
+from ..search import STRATEGIES, bank_cost, best_of_n_from_bank, strategy, tree_search
 from ..selection import selection_curves
 from .bank import bank_answer_scores, sample_bank
 from .substrate import _policy_inputs, _splits_inputs, load_policy, load_splits, task_of
@@ -103,12 +103,13 @@ def _plain(answer):
 
 
 def bank_outcomes(
-    per_problem: pd.DataFrame, bank, policy_n: int, verifier_n: dict[str, int]
+    per_problem: pd.DataFrame, bank, policy_n: int, verifier_n: dict[str, int], strategies
 ) -> pd.DataFrame:
     """The registry's bank strategies as outcomes, one row per (method, N, question): accuracy
     over random subsets of the bank, and the expected cost of N of the question's samples
-    (`verifier_n`: non-embedding parameters by verifier name, "none" for no verifier)."""
-    names = {s.rule: s.name for s in BANK}
+    (`verifier_n`: non-embedding parameters by verifier name, "none" for no verifier;
+    `strategies`: the registry's bank entries)."""
+    names = {s.rule: s.name for s in strategies}
     keys = list(zip(per_problem["rule"], per_problem["verifier"], strict=True))
     keep = per_problem[[k in names for k in keys]]
     methods = [names[k] for k in zip(keep["rule"], keep["verifier"], strict=True)]
@@ -131,14 +132,16 @@ def search_outcomes(profile: Profile, device: str) -> pd.DataFrame:
         "prm_last": bank_answer_scores(profile, "prm", device),
         "orm": bank_answer_scores(profile, "orm", device),
     }
-    ns = sorted({n for s in BANK for n in s.ns(profile.search)})
+    # read the registry now, not at import, so an entry added at run time counts
+    bank_strategies = [s for s in STRATEGIES.values() if s.source == "bank"]
+    ns = sorted({n for s in bank_strategies for n in s.ns(profile.search)})
     per_problem = selection_curves(
         bank.answers, bank.correct_answers(), scores, ns, profile.bank.subset_trials,
         seed=profile.seed,
     )  # fmt: skip
     sizes = _sizes(profile, device, "prm", "orm")
     verifier_n = {"none": 0, "prm_last": sizes["prm"], "orm": sizes["orm"]}
-    frames = [bank_outcomes(per_problem, bank, sizes["policy"], verifier_n)]
+    frames = [bank_outcomes(per_problem, bank, sizes["policy"], verifier_n, bank_strategies)]
     for s in STRATEGIES.values():
         if s.source == "tree":
             frames += [search_results(profile, s.name, n, device) for n in s.ns(profile.search)]

@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-from ..search import BANK
+from ..search import STRATEGIES
 from . import mean_and_se
 
 
@@ -39,7 +39,7 @@ def budget_figure(
     x="generated_tokens", against the tokens actually generated) for every method."""
     fig, ax = plt.subplots(figsize=(7, 4.5)) if ax is None else (ax.figure, ax)
     palette = method_palette(methods)
-    bank = {s.name for s in BANK}
+    bank = {s.name for s in STRATEGIES.values() if s.source == "bank"}
     for method in methods:
         rows = summary[summary["method"] == method].sort_values(x)
         if rows.empty:
