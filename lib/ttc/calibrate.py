@@ -28,6 +28,7 @@ import pandas as pd
 from . import runtime, stages
 from .cache import finite, write_json_atomic
 from .config import Profile, load_profile
+from .difficulty import spread_check
 from .models.evaluate import greedy_pass_at_1, sampled_pass_at_1
 from .models.ladder import load_model
 from .models.pretrain import read_metrics
@@ -132,6 +133,33 @@ def load_calibration(profile: Profile) -> pd.DataFrame | None:
             for level in r["pass_at_1"]
         ]
     )
+
+
+def spread_table(profile: Profile) -> pd.DataFrame | None:
+    """One row per committed calibration run: the checkpoint that acts as the model, its
+    validation quintiles, and whether they meet the spread targets (`difficulty.spread_check`;
+    the coverage target needs the test bank's 64+ samples, so notebook 04 checks it)."""
+    path = results_dir(profile.name) / "calibration.json"
+    if not path.exists():
+        return None
+    rows = []
+    for r in json.loads(path.read_text())["runs"]:
+        check = spread_check(r["quintiles"])
+        rows.append(
+            {
+                "model": r["model"],
+                "seed": r["seed"],
+                "checkpoint": r["checkpoint"],
+                "tokens (M)": round(r["tokens"] / 1e6, 2),
+                "quintiles": " ".join(f"{q:.2f}" for q in r["quintiles"]),
+                "min drop": check["min_drop"],
+                "bin 1 >= .8": check["first_ok"],
+                "bin 5 <= .1": check["last_ok"],
+                "drops >= .1": check["drops_ok"],
+                "meets spread": check["holds"],
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -45,3 +45,46 @@ def bin_table(bins: np.ndarray, statistic: np.ndarray, name: str = "statistic") 
         .agg(questions="size", low="min", high="max", mean="mean")
         .reset_index()
     )
+
+
+# The substrate's spread targets: the easiest bin mostly solved, the hardest near the guessing
+# floor yet within reach of many samples, each bin clearly harder than the one before.
+SPREAD_TARGETS = {"first_min": 0.8, "last_max": 0.1, "step_min": 0.1, "last_coverage_min": 0.2}
+
+
+def pass_at_k(correct: np.ndarray, k: int) -> np.ndarray:
+    """Per question, the unbiased chance that k of its n samples include a right one
+    (1 - C(n - c, k) / C(n, k), Chen et al. 2021), from a [question, sample] matrix."""
+    correct = np.asarray(correct, dtype=bool)
+    n = correct.shape[1]
+    if not 1 <= k <= n:
+        raise ValueError(f"k = {k} needs 1 <= k <= {n} samples")
+    wrong = n - correct.sum(axis=1)
+    # C(w, k) / C(n, k) = prod_{i<k} (w - i) / (n - i), zero once w < k
+    ratio = np.ones(len(wrong))
+    for i in range(k):
+        ratio *= np.clip(wrong - i, 0, None) / (n - i)
+    return 1.0 - ratio
+
+
+def spread_check(bin_means, last_coverage: float | None = None) -> dict:
+    """Whether per-bin success (easiest first) meets `SPREAD_TARGETS`: each target's verdict,
+    the smallest drop between neighbouring bins, and `holds` (all checked targets met; the
+    coverage target only when `last_coverage` is given)."""
+    means = [float(m) for m in bin_means]
+    t = SPREAD_TARGETS
+    drops = [round(a - b, 6) for a, b in zip(means, means[1:], strict=False)]
+    out = {
+        "bins": [round(m, 4) for m in means],
+        "first_ok": means[0] >= t["first_min"],
+        "last_ok": means[-1] <= t["last_max"],
+        "min_drop": round(min(drops), 4),
+        "drops_ok": min(drops) >= t["step_min"],
+    }
+    checked = ["first_ok", "last_ok", "drops_ok"]
+    if last_coverage is not None:
+        out["last_coverage"] = round(float(last_coverage), 4)
+        out["coverage_ok"] = last_coverage > t["last_coverage_min"]
+        checked.append("coverage_ok")
+    out["holds"] = all(out[c] for c in checked)
+    return out

@@ -6,7 +6,7 @@ replaces its own findings and leaves the others alone.
 """
 
 from .compute import f5_records, f6_records
-from .models import f1_scale, f1_span
+from .models import f1_bins, f1_scale, f1_span
 from .record import record_findings
 from .revisions import f4_records
 from .selection import f2_records, f3_records, f7_record
@@ -14,6 +14,7 @@ from .selection import f2_records, f3_records, f7_record
 __all__ = [
     "record_findings",
     "f1_span",
+    "f1_bins",
     "f1_scale",
     "f2_records",
     "f3_records",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..difficulty import SPREAD_TARGETS, spread_check
 from .record import _record
 
 
@@ -65,5 +66,23 @@ def f1_scale(
         "pass@1 gain of the large over the base model",
         value,
         "~14x model clearly better on hard questions",
+        holds,
+    )
+
+
+def f1_bins(bin_means, last_coverage: float) -> dict:
+    """The test bank's oracle bins spread over the whole range (the substrate's targets,
+    `difficulty.SPREAD_TARGETS`): a question set on which difficulty bins mean something."""
+    t = SPREAD_TARGETS
+    value = spread_check(bin_means, last_coverage)
+    holds = value.pop("holds")
+    return _record(
+        "F1-bins",
+        f"base pass@1 over the test bank's oracle bins: bin 1 >= {t['first_min']}, bin 5 <= "
+        f"{t['last_max']} with pass@64 coverage above {t['last_coverage_min']}, each bin at "
+        f"least {t['step_min']} below the one before",
+        "mean bank pass@1 per oracle bin; pass@64 of bin 5",
+        value,
+        None,
         holds,
     )
