@@ -79,7 +79,7 @@ def test_smoke_pipeline_writes_results_figures_and_findings(smoke_run):
     assert {r["model"] for r in exchange["surface"]} == {"T1", "T2"}
     ids = {r["id"] for r in json.loads((results / "findings.json").read_text())}
     assert ids == {
-        "F1-span", "F1-scale", "F2-weighted", "F2-majority", "F2-prm-vs-orm", "F2-last",
+        "F1-span", "F1-scale", "F1-bins", "F2-weighted", "F2-majority", "F2-prm-vs-orm", "F2-last",
         "F3-small-budget", "F3-medium", "F3-easy",
         "F4-revisions-improve", "F4-sequential-easy", "F4-ratio-shift", "F4-revision-verifier",
         "F5-search-oracle", "F5-search-predicted", "F5-search-charged-k4",
