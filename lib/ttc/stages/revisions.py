@@ -13,7 +13,6 @@ from .. import cache
 from ..bank import draw_bank
 from ..config import Profile
 from ..models.pretrain import corpus_loss, pretrain, read_metrics
-from ..policy import model_policy
 from ..revisions import (
     RevisionExample,
     revision_corpus,
@@ -25,8 +24,8 @@ from .substrate import (
     _policy_inputs,
     _splits_inputs,
     base_policy_dir,
-    load_policy,
     load_splits,
+    sampling_policy,
     task_of,
 )
 
@@ -53,9 +52,8 @@ def revision_data(profile: Profile, device: str) -> dict:
 
     def compute() -> dict:
         task = task_of(profile)
-        model = load_policy(profile, device)
         attempts = draw_bank(
-            model_policy(model, r.temperature, profile.eval.batch_size, task=task),
+            sampling_policy(profile, device, r.temperature, profile.eval.batch_size),
             problems, r.samples_per_problem, profile.seed, task,
         )  # fmt: skip
         held = heldout_questions(len(problems), r.holdout_frac, profile.seed)

@@ -15,7 +15,14 @@ from ..models.ladder import non_embedding_parameters
 from ..search import STRATEGIES, bank_cost, best_of_n_from_bank, strategy, tree_search
 from ..selection import selection_curves
 from .bank import bank_answer_scores, sample_bank
-from .substrate import _policy_inputs, _splits_inputs, load_policy, load_splits, task_of
+from .substrate import (
+    _policy_inputs,
+    _splits_inputs,
+    load_policy,
+    load_splits,
+    search_policy,
+    task_of,
+)
 from .verifiers import _verifier_inputs, verifier_scorer
 
 SEARCH_VERSION = 4  # 2: the PRM reads each step in one chunked forward; 3: one cache copy
@@ -28,7 +35,7 @@ def search_results(profile: Profile, name: str, n: int, device: str) -> pd.DataF
     args = strategy(name).arguments(n, profile.search)
 
     def compute() -> list[dict]:
-        policy = load_policy(profile, device)
+        policy = search_policy(profile, device)
         prm = verifier_scorer(profile, "prm", device)
         cfg = profile.search
         started = time.perf_counter()

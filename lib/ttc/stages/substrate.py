@@ -12,11 +12,14 @@ from pathlib import Path
 
 from transformers import AutoConfig
 
-from .. import cache
+from .. import cache, runtime
 from ..config import ModelSpec, Profile
 from ..models.hub import load_policy as load_hub_policy
+from ..models.hub import resolve_dtype
 from ..models.ladder import load_model
+from ..policy import Policy, engine_policy, model_policy
 from ..real import real_problems, real_task
+from ..sampling.vllm_engine import VllmEngine, open_engine
 from ..tasks.base import Task
 from ..tasks.modgraph import Splits
 from ..tasks.modgraph.task import ModgraphTask
@@ -55,6 +58,9 @@ class ModgraphStudy:
         if p.base_target is not None:
             policy["checkpoint"] = policy_checkpoint(p, p.base_model)
         return policy
+
+    def engine(self, directory: Path) -> None:
+        return None  # the ladder's models are sampled by the native decoder
 
     def policy_spec(self) -> ModelSpec:
         return self.profile.model(self.profile.base_model)
@@ -105,11 +111,24 @@ class RealModel:
 
     def policy_identity(self) -> dict:
         r = self.profile.real
-        return {
+        identity = {
             "directory": cache.directory_identity(self.policy_dir()),
             "dtype": r.dtype,
             "max_solution_tokens": r.max_solution_tokens,
+            "engine": r.engine,
         }
+        if r.engine == "vllm":
+            identity["vllm"] = asdict(r.vllm)
+        return identity
+
+    def engine(self, directory: Path) -> VllmEngine | None:
+        """The vLLM engine serving `directory` (the policy, or a model finetuned from it)
+        under `real.engine: vllm`; None with the native decoder."""
+        r = self.profile.real
+        if r.engine != "vllm":
+            return None
+        dtype = str(resolve_dtype(r.dtype, runtime.device())).removeprefix("torch.")
+        return open_engine(directory, r.vllm, dtype, self.profile.seed)
 
     def policy_spec(self) -> ModelSpec:
         """The shape read from the policy's config (for the FLOPs count of finetuning)."""
@@ -149,6 +168,32 @@ def base_policy_dir(profile: Profile) -> Path:
 def load_policy(profile: Profile, device: str):
     """The base policy's model on `device` (a real policy in `real.dtype`)."""
     return substrate_of(profile).load_policy(device)
+
+
+def sampling_policy(
+    profile: Profile,
+    device: str,
+    temperature: float,
+    batch_size: int,
+    *,
+    progress: bool = True,
+    directory: Path | None = None,
+) -> Policy:
+    """What samples whole solutions from the base policy, or from the model in `directory`
+    (finetuned from it): the profile's engine (vLLM, or the native decoder in `batch_size`
+    rows)."""
+    substrate, task = substrate_of(profile), task_of(profile)
+    engine = substrate.engine(directory or substrate.policy_dir())
+    if engine is not None:
+        return engine_policy(engine, temperature, progress, task=task)
+    model = load_model(directory, device) if directory else substrate.load_policy(device)
+    return model_policy(model, temperature, batch_size, progress, task=task)
+
+
+def search_policy(profile: Profile, device: str):
+    """What tree search samples steps from: the base policy's vLLM engine, or its model."""
+    substrate = substrate_of(profile)
+    return substrate.engine(substrate.policy_dir()) or substrate.load_policy(device)
 
 
 def _policy_inputs(profile: Profile) -> dict:

@@ -9,7 +9,6 @@ from pathlib import Path
 
 from .. import cache
 from ..config import Profile
-from ..policy import model_policy
 from ..real import real_prm
 from ..verifiers import (
     KINDS,
@@ -28,8 +27,8 @@ from .substrate import (
     _policy_inputs,
     _splits_inputs,
     base_policy_dir,
-    load_policy,
     load_splits,
+    sampling_policy,
     substrate_of,
     task_of,
 )
@@ -63,8 +62,7 @@ def prm_labels(profile: Profile, device: str) -> tuple[list[LabelledSolution], d
 
     def build(work: Path) -> None:
         task = task_of(profile)
-        model = load_policy(profile, device)
-        policy = model_policy(model, v.temperature, profile.eval.batch_size, task=task)
+        policy = sampling_policy(profile, device, v.temperature, profile.eval.batch_size)
 
         def chunk(k: int, start: int, stop: int, tmp: Path) -> None:
             labelled, stats = rollout_labels(
