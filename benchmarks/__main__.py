@@ -4,8 +4,9 @@ import sys
 
 import torch
 from ttc.pipeline import resolve_profile
+from ttc.sampling.vllm_engine import vllm_installed
 
-from benchmarks import hub_sampling, particles, sampler, search
+from benchmarks import hub_sampling, particles, sampler, search, vllm_engine
 
 if __name__ == "__main__":
     profile = resolve_profile(sys.argv[1] if len(sys.argv) > 1 else "auto")
@@ -14,3 +15,5 @@ if __name__ == "__main__":
     particles.run(profile)
     if torch.cuda.is_available():  # a 0.5B model: GPU only (`--size tiny` checks it on CPU)
         hub_sampling.run()
+    if vllm_installed():  # `make vllm`: bank and beam search through vLLM and natively
+        vllm_engine.run("0.5b" if torch.cuda.is_available() else "cpu")

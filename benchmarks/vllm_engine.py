@@ -5,7 +5,8 @@ per row per round, the PRM scoring natively in both).
 The model is a random-init Llama saved as a Hugging Face directory, over a BPE tokenizer
 trained on the MATH-style fixture, whose problems are the prompts (with two worked
 examples, as the real profile poses them). Its head is steered towards newlines and the end
-token, so steps are about ten tokens long and solutions end, as a model's would. `--size
+token (a newline about one token in ten, the end one in a hundred), so solutions end and
+steps are a few tokens long (search steps average 4-5 here). `--size
 cpu` (hidden 256, 4 layers: 3M parameters) is for this machine; `--size 0.5b` has
 Qwen2.5-0.5B's shape (24 layers, hidden 896, 14/2 heads, FFN 4864) over the small
 vocabulary, for a GPU. vLLM's start-up is timed separately from generation.
@@ -16,6 +17,7 @@ vocabulary, for a GPU. vLLM's start-up is timed separately from generation.
 from __future__ import annotations
 
 import argparse
+import math
 import tempfile
 import time
 from pathlib import Path
@@ -56,7 +58,18 @@ def save_models(root: Path, size: str) -> None:
         bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id,
     )  # fmt: skip
     policy = LlamaForCausalLM(config).eval()
-    steer(policy, {**dict.fromkeys(newline_ids(tok), 0.42), tok.eos_token_id: 0.25})
+    lines = newline_ids(tok)
+    others = len(tok) - len(lines) - 1
+
+    def boost(p: float, k: int) -> float:
+        """The steer giving k tokens together probability ~p against the near-flat rest
+        (`steer` holds its residual dimension at 10)."""
+        return math.log(p / (1 - p) * others / k) / 10
+
+    # a newline 1 token in 10, the end 1 in 100: steps of ~10 tokens, ~10 steps a solution
+    steer(
+        policy, {**dict.fromkeys(lines, boost(0.1, len(lines))), tok.eos_token_id: boost(0.01, 1)}
+    )
     policy.save_pretrained(root / "policy")
     tok.save_pretrained(root / "policy")
     init_verifier(root / "policy", 0.0).save_pretrained(root / "prm")
