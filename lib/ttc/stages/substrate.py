@@ -12,7 +12,7 @@ from pathlib import Path
 
 from transformers import AutoConfig
 
-from .. import cache, runtime
+from .. import cache
 from ..config import ModelSpec, Profile
 from ..models.hub import load_policy as load_hub_policy
 from ..models.hub import resolve_dtype
@@ -59,7 +59,7 @@ class ModgraphStudy:
             policy["checkpoint"] = policy_checkpoint(p, p.base_model)
         return policy
 
-    def engine(self, directory: Path) -> None:
+    def engine(self, directory: Path, device: str) -> None:
         return None  # the ladder's models are sampled by the native decoder
 
     def policy_spec(self) -> ModelSpec:
@@ -121,13 +121,14 @@ class RealModel:
             identity["vllm"] = asdict(r.vllm)
         return identity
 
-    def engine(self, directory: Path) -> VllmEngine | None:
+    def engine(self, directory: Path, device: str) -> VllmEngine | None:
         """The vLLM engine serving `directory` (the policy, or a model finetuned from it)
-        under `real.engine: vllm`; None with the native decoder."""
+        under `real.engine: vllm`, in the dtype the native path would use on `device`; None
+        with the native decoder."""
         r = self.profile.real
         if r.engine != "vllm":
             return None
-        dtype = str(resolve_dtype(r.dtype, runtime.device())).removeprefix("torch.")
+        dtype = str(resolve_dtype(r.dtype, device)).removeprefix("torch.")
         return open_engine(directory, r.vllm, dtype, self.profile.seed)
 
     def policy_spec(self) -> ModelSpec:
@@ -183,7 +184,7 @@ def sampling_policy(
     (finetuned from it): the profile's engine (vLLM, or the native decoder in `batch_size`
     rows)."""
     substrate, task = substrate_of(profile), task_of(profile)
-    engine = substrate.engine(directory or substrate.policy_dir())
+    engine = substrate.engine(directory or substrate.policy_dir(), device)
     if engine is not None:
         return engine_policy(engine, temperature, progress, task=task)
     model = load_model(directory, device) if directory else substrate.load_policy(device)
@@ -193,7 +194,7 @@ def sampling_policy(
 def search_policy(profile: Profile, device: str):
     """What tree search samples steps from: the base policy's vLLM engine, or its model."""
     substrate = substrate_of(profile)
-    return substrate.engine(substrate.policy_dir()) or substrate.load_policy(device)
+    return substrate.engine(substrate.policy_dir(), device) or substrate.load_policy(device)
 
 
 def _policy_inputs(profile: Profile) -> dict:
