@@ -95,6 +95,7 @@ def test_real_pipeline_runs_notebooks_3_to_6(real_run):
     results = out / "data" / "results" / "real"
     verifiers = json.loads((results / "03_verifiers.json").read_text())
     assert verifiers["label_stats"]["rollouts"] > 0
+    assert verifiers["engine"] == "native"  # what sampled the policy is on record
     assert set(verifiers["verifier_training"]) == {"prm", "orm"}
     assert {row["n"] for row in verifiers["curves"]} == {1, 2, 4, 8}
     assert verifiers["quality"] == []  # no exact step checker

@@ -58,6 +58,7 @@ class Run:
             "threads": torch.get_num_threads(),
             "torch": torch.__version__,
             "machine": runtime.machine(),
+            **({"engine": self.profile.real.engine} if self.profile.is_real else {}),
             "wall_s": round(time.perf_counter() - self.started, 1),
             **_plain(results),
         }
