@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import torch
 from tqdm.auto import tqdm
 
-from .batch import Generation, left_pad
+from .batch import Generation, left_pad, per_prompt_limits
 from .generic import GenericDecoder
 from .llama import LlamaDecoder, SharedPromptDecoder, fast_path_ok
 
@@ -71,11 +71,7 @@ def sample(
     prompts = [list(p) for p in prompts]
     if any(len(p) == 0 for p in prompts):
         raise ValueError("every prompt needs at least one token")
-    limits = (
-        [max_new_tokens] * len(prompts) if isinstance(max_new_tokens, int) else list(max_new_tokens)
-    )
-    if len(limits) != len(prompts) or min(limits, default=1) < 1:
-        raise ValueError("max_new_tokens: one positive limit, or one per prompt")
+    limits = per_prompt_limits(max_new_tokens, len(prompts))
     decoder = make_decoder(model, fast)
     device = decoder.device
     stops = torch.tensor(sorted(set(stop_ids)), dtype=torch.long, device=device)

