@@ -8,7 +8,8 @@ batch as it goes. Any other causal LM runs through its own forward with a `Dynam
 behind the same interface, so the rest of the library never sees the difference.
 
 Modules: `batch` (generation records, padding), `llama` (the lean decoder), `generic` (any
-causal LM); this one chooses a decoder and samples.
+causal LM), `vllm_engine` (vLLM, the optional engine of a real policy, with the same records);
+this one chooses a decoder and samples.
 """
 
 from __future__ import annotations
