@@ -3,8 +3,8 @@
 import sys
 
 import torch
+from ttc.config import vllm_installed
 from ttc.pipeline import resolve_profile
-from ttc.sampling.vllm_engine import vllm_installed
 
 from benchmarks import hub_sampling, particles, sampler, search, vllm_engine
 

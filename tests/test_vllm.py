@@ -17,11 +17,11 @@ import torch
 from hub_builders import FIXTURE, bpe_tokenizer, fixture_rows, problem_texts, steer, tiny_llama
 from scipy import stats
 from ttc.bank import draw_bank
-from ttc.config import ConfigError, load_profile
+from ttc.config import ConfigError, load_profile, vllm_installed
 from ttc.models.hub import load_policy, solution_end_ids
 from ttc.policy import engine_policy, model_policy
 from ttc.sampling import sample
-from ttc.sampling.vllm_engine import VllmEngine, close_engines, open_engine, vllm_installed
+from ttc.sampling.vllm_engine import VllmEngine, close_engines, open_engine
 from ttc.search import Lockstep, tree_search
 from ttc.tasks.mathqa import MathTask, load_problems, newline_ids
 from ttc.verifiers import init_verifier

@@ -32,6 +32,8 @@ from .methods import (
     RealConfig,
     VllmConfig,
     ENGINES,
+    VLLM_INSTALL,
+    vllm_installed,
 )
 from .profile import Profile
 from .loading import available_profiles, profile_path, read_yaml, load_profile
@@ -57,6 +59,8 @@ __all__ = [
     "RealConfig",
     "VllmConfig",
     "ENGINES",
+    "VLLM_INSTALL",
+    "vllm_installed",
     "Profile",
     "available_profiles",
     "profile_path",

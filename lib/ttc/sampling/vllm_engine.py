@@ -18,7 +18,6 @@ tests and notebooks on a laptop need.
 from __future__ import annotations
 
 import gc
-import importlib.util
 import os
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -26,23 +25,17 @@ from pathlib import Path
 
 import torch
 
+from ..config import VLLM_INSTALL, vllm_installed
+from ..models.hub import meta_model
 from .batch import Generation, per_prompt_limits
 
-INSTALL = (
-    "pip install -e '.[vllm]' (GPU build), or `make vllm`, which installs the CPU build "
-    "on machines without CUDA"
-)
 _SEED_STRIDE = 1_000_003  # request seeds: seed * stride + request index
-
-
-def vllm_installed() -> bool:
-    return importlib.util.find_spec("vllm") is not None
 
 
 def require_vllm() -> None:
     """Stop at once, with the install command, when vLLM is missing."""
     if not vllm_installed():
-        raise ImportError(f"engine 'vllm' needs vLLM, which is not installed: {INSTALL}")
+        raise ImportError(f"engine 'vllm' needs vLLM, which is not installed: {VLLM_INSTALL}")
 
 
 class VllmEngine:
@@ -83,11 +76,7 @@ class VllmEngine:
     def meta_model(self) -> torch.nn.Module:
         """The policy's architecture without weights (for its parameter count)."""
         if self._meta_model is None:
-            from transformers import AutoConfig, AutoModelForCausalLM
-
-            config = AutoConfig.from_pretrained(self.directory)
-            with torch.device("meta"):
-                self._meta_model = AutoModelForCausalLM.from_config(config)
+            self._meta_model = meta_model(self.directory)
         return self._meta_model
 
     def _params(self, temperature: float, max_tokens: int, stop_ids, seed: int, n: int = 1):

@@ -11,6 +11,7 @@ import pandas as pd
 
 from .. import cache
 from ..config import Profile
+from ..models.hub import meta_model
 from ..models.ladder import non_embedding_parameters
 from ..search import STRATEGIES, bank_cost, best_of_n_from_bank, strategy, tree_search
 from ..selection import selection_curves
@@ -18,7 +19,7 @@ from .bank import bank_answer_scores, sample_bank
 from .substrate import (
     _policy_inputs,
     _splits_inputs,
-    load_policy,
+    base_policy_dir,
     load_splits,
     search_policy,
     task_of,
@@ -96,9 +97,9 @@ def best_of_n_chosen(profile: Profile, device: str) -> pd.DataFrame:
 
 
 def _sizes(profile: Profile, device: str, *verifiers: str) -> dict[str, int]:
-    """Non-embedding parameters of the policy and of the named verifiers, which FLOPs are
-    charged by."""
-    sizes = {"policy": non_embedding_parameters(load_policy(profile, device))}
+    """Non-embedding parameters of the policy (counted from its config, no weights loaded)
+    and of the named verifiers, which FLOPs are charged by."""
+    sizes = {"policy": non_embedding_parameters(meta_model(base_policy_dir(profile)))}
     for kind in verifiers:
         sizes[kind] = non_embedding_parameters(verifier_scorer(profile, kind, device).model)
     return sizes
