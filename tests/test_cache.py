@@ -96,7 +96,7 @@ def test_cache_keys_of_the_profiles_stay_pinned():
     from ttc.stages import base_models, data
 
     pinned = {
-        "cpu": ("7a60214d56ee32cfab83", "a21fad8f1639cf19db2b", "8b2c0fbbcf2099e17cd1"),
+        "cpu": ("e9aaeffe36ef8e69aa87", "9df7cf17817edb6e181f", "09acdecdf33b602dd774"),
         "smoke": ("6fd11d0ef13983554c17", "aabfcebee2472fd67f98", "1e2a6c88e713782f6d6b"),
     }
     for name, keys in pinned.items():

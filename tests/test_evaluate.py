@@ -1,5 +1,5 @@
 import pandas as pd
-from ttc.models.evaluate import checkpoint_means, earliest_reaching
+from ttc.models.evaluate import checkpoint_means, crossing_checkpoint
 
 
 def _evals(means_by_checkpoint):
@@ -16,17 +16,25 @@ def _evals(means_by_checkpoint):
     return pd.DataFrame(rows)
 
 
-def test_earliest_checkpoint_reaching_the_target_weighs_levels_equally():
+def test_the_checkpoint_nearer_the_target_at_its_crossing_weighs_levels_equally():
     evals = _evals({0.25: [0.6, 0.0], 0.5: [1.0, 0.0], 0.75: [1.0, 0.4], 1.0: [1.0, 1.0]})
-    # a level-weighted mean of 0.5 is reached at 0.5 (1.0 and 0.0), not before
-    assert earliest_reaching(evals, 0.5) == "ckpt-0.500"
-    assert earliest_reaching(evals, 0.7) == "ckpt-0.750"
+    # level-weighted means 0.3, 0.5, 0.7, 1.0: a target of 0.5 is reached at 0.5, not before
+    assert crossing_checkpoint(evals, 0.5) == "ckpt-0.500"
+    # 0.58 is crossed between 0.5 and 0.75: 0.5 is nearer (0.08 below against 0.12 above)
+    assert crossing_checkpoint(evals, 0.58) == "ckpt-0.500"
+    # 0.62: 0.75 is nearer (0.08 above against 0.12 below)
+    assert crossing_checkpoint(evals, 0.62) == "ckpt-0.750"
+    # a later checkpoint that falls back below the target does not count: the first crossing
+    dip = _evals({0.25: [0.2, 0.0], 0.5: [1.0, 0.6], 0.75: [0.7, 0.3], 1.0: [1.0, 1.0]})
+    assert crossing_checkpoint(dip, 0.7) == "ckpt-0.500"
     # order by training progress, not by row order
-    assert earliest_reaching(evals.iloc[::-1], 0.5) == "ckpt-0.500"
+    assert crossing_checkpoint(evals.iloc[::-1], 0.58) == "ckpt-0.500"
+    assert crossing_checkpoint(evals.iloc[::-1], 0.62) == "ckpt-0.750"
 
 
-def test_no_checkpoint_reaching_the_target_gives_the_last():
+def test_the_first_checkpoint_if_it_reaches_the_target_the_last_if_none_does():
     evals = _evals({0.5: [0.2, 0.0], 1.0: [0.4, 0.2]})
-    assert earliest_reaching(evals, 0.9) == "ckpt-1.000"
+    assert crossing_checkpoint(evals, 0.05) == "ckpt-0.500"
+    assert crossing_checkpoint(evals, 0.9) == "ckpt-1.000"
     means = checkpoint_means(evals)  # what says that no checkpoint reached it
     assert means.max() < 0.9 and means.round(2).tolist() == [0.1, 0.3]

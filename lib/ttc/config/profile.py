@@ -38,9 +38,10 @@ class Profile:
     splits: SplitConfig = field(default_factory=SplitConfig)
     ladder: tuple[ModelSpec, ...] = ()
     base_model: str = ""
-    # The base policy is the earliest checkpoint of `base_model` whose validation greedy
-    # pass@1, averaged over levels, reaches `base_target` (a compute-limited base, chosen on
-    # validation); None: its final checkpoint.
+    # The base policy is the checkpoint of `base_model` at which its validation greedy pass@1,
+    # averaged over levels, crosses `base_target` (of the last checkpoint below and the first
+    # at or above, the nearer; a compute-limited base, chosen on validation); None: its final
+    # checkpoint.
     base_target: float | None = None
     large_model: str = ""
     train: TrainConfig = field(default_factory=TrainConfig)

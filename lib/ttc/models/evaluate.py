@@ -143,13 +143,22 @@ def checkpoint_means(by_checkpoint: pd.DataFrame) -> pd.Series:
     )
 
 
-def earliest_reaching(by_checkpoint: pd.DataFrame, target: float) -> str:
-    """The earliest checkpoint whose pass@1, averaged over levels, reaches `target`; the last
-    checkpoint if none does (`checkpoint_means`)."""
+def crossing_checkpoint(by_checkpoint: pd.DataFrame, target: float) -> str:
+    """The checkpoint at which training crosses `target` (pass@1 averaged over levels,
+    `checkpoint_means`): of the last checkpoint below it and the first at or above it, the one
+    nearer the target (the later one on a tie). Within a learning transition consecutive
+    checkpoints can differ by a fifth of the questions, so the nearer one, not always the
+    later, is the better stand-in for a model at the target. The first checkpoint if it
+    already reaches the target; the last if none does."""
     means = checkpoint_means(by_checkpoint)
-    reached = means[means >= target]
-    _, checkpoint = reached.index[0] if len(reached) else means.index[-1]
-    return checkpoint
+    values = means.to_numpy()
+    reached = np.flatnonzero(values >= target)
+    if not len(reached):
+        return means.index[-1][1]
+    first = int(reached[0])
+    if first > 0 and target - values[first - 1] < values[first] - target:
+        first -= 1
+    return means.index[first][1]
 
 
 def standard_error(p: float | np.ndarray, n: int | np.ndarray):

@@ -10,7 +10,7 @@ import pandas as pd
 
 from .. import cache, runtime
 from ..config import Profile
-from ..models.evaluate import checkpoint_means, earliest_reaching, greedy_pass_at_1, role_losses
+from ..models.evaluate import checkpoint_means, crossing_checkpoint, greedy_pass_at_1, role_losses
 from ..models.ladder import load_model
 from ..models.pretrain import checkpoint_name, pretrain, read_metrics
 from ..tasks.modgraph import Splits
@@ -98,21 +98,23 @@ def ladder_metrics(profile: Profile) -> pd.DataFrame:
 
 def policy_checkpoint(profile: Profile, name: str, seed: int | None = None) -> str:
     """The checkpoint of ladder model `name` that acts as that model: the final one, except
-    for the base model under `base_target`, which is the earliest checkpoint whose validation
-    greedy pass@1 (averaged over levels) reaches the target: a compute-limited base, chosen on
-    the validation split from the per-checkpoint evaluations notebook 02 draws."""
+    for the base model under `base_target`, the checkpoint at which its validation greedy
+    pass@1 (averaged over levels) crosses the target (`crossing_checkpoint`): a
+    compute-limited base, chosen on the validation split from the per-checkpoint evaluations
+    notebook 02 draws."""
     if name != profile.base_model or profile.base_target is None:
         return checkpoint_name(1.0)
 
     def compute() -> dict:
         evals = checkpoint_pass_at_1(profile, name, runtime.device(), progress=False, seed=seed)
-        return {"checkpoint": earliest_reaching(evals, profile.base_target)}
+        return {"checkpoint": crossing_checkpoint(evals, profile.base_target)}
 
     # every cache key downstream of the policy asks; the choice is made once
     inputs = {
         "run": _pretrain_inputs(profile, name, seed),
         "validation": _splits_inputs(profile),
         "target": profile.base_target,
+        "rule": "nearest at the crossing",
     }
     return cache.cached_json("policy_checkpoint", inputs, compute, EVAL_VERSION)["checkpoint"]
 
