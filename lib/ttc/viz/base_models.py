@@ -32,11 +32,14 @@ def _model_panels(frame: pd.DataFrame, width: float, height: float):
 
 
 def role_loss_figure(roles: pd.DataFrame) -> plt.Figure:
+    """Loss by token role at the evenly spaced evaluation points of each run (a linear axis:
+    the transitions' timing in tokens is what it shows)."""
     models, fig, axes = _model_panels(roles, 5, 3.8)
+    roles = roles.assign(millions=roles["tokens"] / 1e6)
     for ax, model in zip(axes[0], models, strict=True):
         sns.lineplot(
             data=roles[roles["model"] == model],
-            x="tokens",
+            x="millions",
             y="loss",
             hue="role",
             marker="o",
@@ -44,9 +47,8 @@ def role_loss_figure(roles: pd.DataFrame) -> plt.Figure:
             legend=ax is axes[0][-1],
         )
         ax.set(
-            xscale="log",
             title=f"{model}: validation loss by token role",
-            xlabel="tokens seen",
+            xlabel="tokens seen (millions)",
             ylabel="nats per token",
         )
         ax.set_ylim(bottom=0)
